@@ -1,0 +1,47 @@
+"""Kustomer private OAuth apps and their client secrets as Pulumi dynamic resources.
+
+    from kustomer_provider import KustomerPrivateApp, KustomerAppSecret
+
+The layout follows the flow of a ``pulumi up``: the program declares resources (``private_app``,
+``app_secret``: each provider beside its resource), whose providers call the API client (``client``,
+with ``models`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
+for Kustomer that the provider code never imports.
+"""
+
+from .app_secret import KustomerAppSecret
+from .errors import (
+    KustomerAPIError,
+    KustomerAuthError,
+    KustomerConfigError,
+    KustomerConflictError,
+    KustomerError,
+    KustomerInstallError,
+    KustomerInvalidRequestError,
+    KustomerNotFoundError,
+    KustomerOutdatedVersionError,
+    KustomerPermissionError,
+    KustomerRateLimitError,
+    KustomerRolesChangedError,
+    KustomerServerError,
+    KustomerTransportError,
+)
+from .private_app import KustomerPrivateApp
+
+__all__ = [
+    "KustomerAPIError",
+    "KustomerAppSecret",
+    "KustomerAuthError",
+    "KustomerConfigError",
+    "KustomerConflictError",
+    "KustomerError",
+    "KustomerInstallError",
+    "KustomerInvalidRequestError",
+    "KustomerNotFoundError",
+    "KustomerOutdatedVersionError",
+    "KustomerPermissionError",
+    "KustomerPrivateApp",
+    "KustomerRateLimitError",
+    "KustomerRolesChangedError",
+    "KustomerServerError",
+    "KustomerTransportError",
+]

@@ -1,0 +1,137 @@
+"""The errors of this package: one tree, each message saying what happened and what to do.
+
+    KustomerError
+    ├── KustomerConfigError            credentials or endpoint missing or malformed (no request made)
+    ├── KustomerTransportError         no usable answer: connection refused, timeout, connection dropped
+    ├── KustomerAPIError               Kustomer answered with an error status
+    │   ├── KustomerInvalidRequestError    400: invalid app definition or request
+    │   │   ├── KustomerOutdatedVersionError   400: version not greater than the latest registered
+    │   │   └── KustomerRolesChangedError      400: roles changed without a major version bump
+    │   ├── KustomerAuthError              401: bad API key, or a key of another region (pod)
+    │   ├── KustomerPermissionError        403: the key lacks a role (org.admin.apps, ...)
+    │   ├── KustomerNotFoundError          404: app or version unknown
+    │   ├── KustomerConflictError          409: this version is already registered
+    │   ├── KustomerRateLimitError         429: the org's per-minute budget is spent
+    │   └── KustomerServerError            5xx: Kustomer failed
+    └── KustomerInstallError           an install ended install_failed, or did not finish in time
+
+Messages never contain an API key, a client secret or a token: every text that comes from the network
+passes through :func:`kustomer_provider.redaction.redact` before it is put into an exception.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KustomerAPIError",
+    "KustomerAuthError",
+    "KustomerConfigError",
+    "KustomerConflictError",
+    "KustomerError",
+    "KustomerInstallError",
+    "KustomerInvalidRequestError",
+    "KustomerNotFoundError",
+    "KustomerOutdatedVersionError",
+    "KustomerPermissionError",
+    "KustomerRateLimitError",
+    "KustomerRolesChangedError",
+    "KustomerServerError",
+    "KustomerTransportError",
+]
+
+
+class KustomerError(Exception):
+    """Base class of every error raised by this package."""
+
+    #: True when an earlier attempt of the same request failed in a way that may have committed it.
+    retried_after_ambiguous: bool = False
+
+
+class KustomerConfigError(KustomerError):
+    """Credentials or endpoint settings are missing or malformed; nothing was sent."""
+
+
+class KustomerTransportError(KustomerError):
+    """The request got no usable answer (connection refused, timeout, connection dropped)."""
+
+    def __init__(self, message: str, *, method: str, path: str, ambiguous: bool) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        #: True when the request may have reached Kustomer and changed something before the failure.
+        self.ambiguous = ambiguous
+
+
+class KustomerAPIError(KustomerError):
+    """Kustomer answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status_code: int,
+        code: str | None = None,
+        detail: str | None = None,
+        pointer: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        #: Kustomer's error code (``conflict``, ``invalid_version``, ...), when it gave one.
+        self.code = code
+        #: Kustomer's own explanation, redacted.
+        self.detail = detail
+        #: JSON pointer of the field Kustomer blamed (``/redirectUris/0``), when it gave one.
+        self.pointer = pointer
+        #: Seconds Kustomer asked us to wait (429 and some 503), when it said.
+        self.retry_after = retry_after
+
+
+class KustomerInvalidRequestError(KustomerAPIError):
+    """400: Kustomer rejected the request or the app definition."""
+
+
+class KustomerOutdatedVersionError(KustomerInvalidRequestError):
+    """400: the version is not greater than the latest registered version."""
+
+
+class KustomerRolesChangedError(KustomerInvalidRequestError):
+    """400: the app's roles changed without a major version bump."""
+
+
+class KustomerAuthError(KustomerAPIError):
+    """401: the API key is not valid here (wrong key, revoked key, or a key of another region)."""
+
+
+class KustomerPermissionError(KustomerAPIError):
+    """403: the API key lacks a role the call needs."""
+
+
+class KustomerNotFoundError(KustomerAPIError):
+    """404: the app or version does not exist in this org."""
+
+
+class KustomerConflictError(KustomerAPIError):
+    """409: this version of the app is already registered."""
+
+
+class KustomerRateLimitError(KustomerAPIError):
+    """429: the org's shared per-minute request budget is spent."""
+
+
+class KustomerServerError(KustomerAPIError):
+    """5xx: Kustomer failed to handle the request."""
+
+
+class KustomerInstallError(KustomerError):
+    """An install ended ``install_failed`` or did not reach a final state in time."""
+
+    def __init__(self, message: str, *, app_name: str, version: str, status: str | None) -> None:
+        super().__init__(message)
+        self.app_name = app_name
+        self.version = version
+        #: The last install status seen (``install_failed``, ``installing``, ...).
+        self.status = status

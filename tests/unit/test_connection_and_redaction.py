@@ -1,0 +1,96 @@
+"""Credential and endpoint resolution (config first, then environment), and redaction of secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from kustomer_provider.connection import oauth_endpoints, resolve_connection
+from kustomer_provider.errors import KustomerConfigError
+from kustomer_provider.redaction import REDACTED, redact, register_secret
+
+
+def test_config_wins_over_environment() -> None:
+    conn = resolve_connection(
+        {"kustomer:apiKey": "cfg-key-123", "kustomer:orgName": "acme"},
+        {"KUSTOMER_API_KEY": "env-key-456", "KUSTOMER_ORG_NAME": "other"},
+    )
+    assert conn.api_key.get_secret_value() == "cfg-key-123"
+    assert conn.base_url == "https://acme.api.kustomerapp.com"
+    assert "cfg-key-123" not in repr(conn)
+
+
+def test_environment_is_the_fallback() -> None:
+    conn = resolve_connection({}, {"KUSTOMER_API_KEY": "env-key-456", "KUSTOMER_BASE_URL": "http://127.0.0.1:8787/"})
+    assert conn.api_key.get_secret_value() == "env-key-456"
+    assert conn.base_url == "http://127.0.0.1:8787"
+    assert conn.org_name is None
+
+
+def test_missing_key_names_both_ways_to_set_it() -> None:
+    with pytest.raises(KustomerConfigError) as info:
+        resolve_connection({"kustomer:orgName": "acme", "kustomer:apiKey": ""}, {})
+    assert "pulumi config set --secret kustomer:apiKey" in str(info.value)
+    assert "KUSTOMER_API_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"kustomer:orgName": "Acme Inc"}, "subdomain"),
+        ({"kustomer:baseUrl": "http://api.example.com"}, "must use https"),
+        ({"kustomer:baseUrl": "https://acme.api.kustomerapp.com/v1"}, "without a path"),
+        ({"kustomer:baseUrl": "acme.api.kustomerapp.com"}, "absolute URL"),
+        ({}, "No Kustomer endpoint"),
+        ({"kustomer:orgName": "acme", "kustomer:installTimeoutSeconds": "soon"}, "installTimeoutSeconds"),
+        ({"kustomer:orgName": "acme", "kustomer:installTimeoutSeconds": "-1"}, "installTimeoutSeconds"),
+    ],
+)
+def test_bad_endpoint_config_is_named(config: dict, expected: str) -> None:
+    with pytest.raises(KustomerConfigError, match=expected):
+        resolve_connection({"kustomer:apiKey": "k-123456789", **config}, {})
+
+
+@pytest.mark.parametrize(("key", "expected"), [("Bearer abcdefgh", "'Bearer ' prefix"), ("abc def", "spaces")])
+def test_malformed_key_is_refused_without_echoing_it(key: str, expected: str) -> None:
+    with pytest.raises(KustomerConfigError, match=expected) as info:
+        resolve_connection({"kustomer:apiKey": key, "kustomer:orgName": "acme"}, {})
+    assert key not in str(info.value)
+
+
+def test_oauth_endpoints_by_host() -> None:
+    real = oauth_endpoints("acme", "https://acme.api.kustomerapp.com")
+    assert real.authorize_url == "https://acme.kustomerapp.com/oauth/authorize"
+    assert real.token_url == "https://acme.api.kustomerapp.com/oauth/token"
+    sim = oauth_endpoints("acme", "http://127.0.0.1:8787")
+    assert (sim.authorize_url, sim.token_url) == (
+        "http://127.0.0.1:8787/oauth/authorize",
+        "http://127.0.0.1:8787/oauth/token",
+    )
+    legacy = oauth_endpoints("acme", None, legacy=True)
+    assert legacy.token_url == "https://api.apps.kustomerapp.com/oauth/token"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer abc.def-ghi",
+        "{'authorization': 'Bearer abc.def-ghi'}",
+        '{"clientSecret": "abc.def-ghi"}',
+        "grant_type=authorization_code&code=abc.def-ghi&client_secret=abc.def-ghi",
+        '{"access_token": "abc.def-ghi", "refresh_token": "abc.def-ghi"}',
+        "https://app.example/cb?code=abc.def-ghi&state=x",
+    ],
+)
+def test_redaction_by_shape(text: str) -> None:
+    cleaned = redact(text)
+    assert "abc.def-ghi" not in cleaned
+    assert REDACTED in cleaned
+
+
+def test_redaction_of_known_values_anywhere() -> None:
+    register_secret("s3cr3t-value-xyz")
+    assert redact("the server said s3cr3t-value-xyz was bad") == f"the server said {REDACTED} was bad"
+
+
+def test_error_codes_in_json_stay_readable() -> None:
+    assert redact('{"code": "conflict"}') == '{"code": "conflict"}'
