@@ -1,0 +1,340 @@
+"""``KustomerPrivateApp``: one Kustomer private app (an OAuth client), registered and installed.
+
+Identity is the namespaced app name (``myapp_<orgId>``). Kustomer keeps every registered version
+forever and cannot uninstall, so the resource's life is: register the first version and install it;
+on a change, register a higher version and install it; on delete, leave everything in Kustomer and
+say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from . import assumptions, provider_runtime
+from .client import KustomerClient
+from .errors import KustomerConflictError
+from .models import (
+    AvailableApp,
+    InputFailure,
+    InstallRecord,
+    PrivateAppInputs,
+    SemVer,
+    duplicate_failures,
+    validate_inputs,
+)
+from .provider_support import check_result, input_view
+from .unknowns import is_unknown
+
+__all__ = ["KustomerPrivateApp", "PrivateAppProvider"]
+
+#: Every input and its default, as the provider sees them.
+INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
+    "app": None,
+    "version": None,
+    "title": None,
+    "redirect_uris": [],
+    "description": None,
+    "icon_url": None,
+    "definition": {},
+    "install": True,
+    "adopt_existing": False,
+}
+#: Inputs whose change needs a new registered version.
+DEFINITION_INPUTS: Final = ("title", "redirect_uris", "description", "icon_url", "definition")
+NOT_INSTALLED: Final = "not_installed"
+
+
+def _inputs(props: Mapping[str, Any]) -> PrivateAppInputs:
+    values = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
+    return PrivateAppInputs.model_validate(values)
+
+
+def _version_failures(old: PrivateAppInputs, new: PrivateAppInputs) -> list[InputFailure]:
+    """Kustomer's version rules, checked before any call: a changed definition needs a higher version."""
+    if old.app != new.app:
+        return []  # a new app: replaced, starts its own version history
+    old_version, new_version = SemVer.parse(old.version), SemVer.parse(new.version)
+    changed = new.definition_changes(old)
+    failures = []
+    if new_version < old_version:
+        failures.append(
+            InputFailure(
+                "version",
+                f"version {new_version} is lower than the registered {old_version}: Kustomer only accepts "
+                f"a version greater than the latest one. Set version to {old_version.next_patch()} or higher.",
+            )
+        )
+    elif changed and new_version == old_version:
+        failures.append(
+            InputFailure(
+                "version",
+                f"the app definition changed ({', '.join(changed)}) but version is still {old_version}: "
+                f"Kustomer keeps every registered version unchanged, so bump the version (for example to "
+                f"{old_version.next_patch()}).",
+            )
+        )
+    old_roles = sorted(old.definition.get("roles") or [])
+    new_roles = sorted(new.definition.get("roles") or [])
+    if old_roles != new_roles and new_version.major <= old_version.major:
+        failures.append(
+            InputFailure(
+                "definition.roles",
+                f"definition.roles changed, which Kustomer allows only with a major version bump: set "
+                f"version to {old_version.next_major()} or higher.",
+            )
+        )
+    return failures
+
+
+def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
+    """Register ``inputs``' version, adopting an identical registered one when asked."""
+    definition = inputs.to_definition()
+    try:
+        return client.register_version(definition)
+    except KustomerConflictError as conflict:
+        existing = client.find_version(inputs.app, inputs.version)
+        if existing is None:
+            raise
+        if existing.matches_definition(definition):
+            if inputs.adopt_existing:
+                pulumi.log.info(f"Adopting {existing.id}, already registered with this definition.")
+                return existing
+            raise KustomerConflictError(
+                f"Version {inputs.version} of app {inputs.app!r} is already registered in this org "
+                f"({existing.name}) with the same definition. Set adopt_existing=True to manage it with "
+                "this stack, or bump `version`.",
+                method=conflict.method,
+                path=conflict.path,
+                status_code=conflict.status_code,
+                code=conflict.code,
+                detail=conflict.detail,
+            ) from None
+        latest = max((SemVer.parse(v.version) for v in client.versions_of(inputs.app)), default=None)
+        raise KustomerConflictError(
+            f"Version {inputs.version} of app {inputs.app!r} is already registered in this org with a "
+            f"different definition, and registered versions never change. Bump `version` above "
+            f"{latest or inputs.version}.",
+            method=conflict.method,
+            path=conflict.path,
+            status_code=conflict.status_code,
+            code=conflict.code,
+            detail=conflict.detail,
+        ) from None
+
+
+def _install(client: KustomerClient, registered: AvailableApp) -> InstallRecord:
+    record = client.install(registered.name, registered.version)
+    if record.status == assumptions.INSTALLED:
+        return record
+    timeout = provider_runtime.connection().install_timeout_seconds
+    return client.wait_for_install(registered.name, registered.version, timeout=timeout)
+
+
+def _outputs(
+    props: Mapping[str, Any], registered: AvailableApp, install: InstallRecord | None, previous: Mapping[str, Any]
+) -> dict[str, Any]:
+    outs = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
+    app = str(outs["app"])
+    org_id = assumptions.org_id_from_name(app, registered.name) or ""
+    outs.update(
+        app_name=registered.name,
+        org_id=org_id,
+        app_version_id=f"{registered.name}-{registered.version}",
+        client_id=registered.client_id or previous.get("client_id") or "",
+        latest_version=registered.version,
+    )
+    if install is not None:
+        outs["installed_version"] = install.version
+        outs["install_status"] = install.status
+    else:
+        outs["installed_version"] = previous.get("installed_version") or ""
+        outs["install_status"] = previous.get("install_status") or NOT_INSTALLED
+    return outs
+
+
+class PrivateAppProvider(ResourceProvider):
+    """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``provider_runtime``."""
+
+    def configure(self, req: Any) -> None:
+        provider_runtime.configure(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        model, failures = validate_inputs(PrivateAppInputs, news)
+        uris = news.get("redirect_uris")
+        if isinstance(uris, list):
+            failures += duplicate_failures("redirect_uris", uris)
+        if isinstance(model, PrivateAppInputs) and not failures and _olds:
+            old_model, old_failures = validate_inputs(PrivateAppInputs, _olds)
+            if isinstance(old_model, PrivateAppInputs) and not old_failures:
+                failures += _version_failures(old_model, model)
+        return check_result(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = input_view(olds, INPUT_DEFAULTS)
+        new = input_view(news, INPUT_DEFAULTS)
+        changed = [name for name in INPUT_DEFAULTS if is_unknown(new[name]) or old[name] != new[name]]
+        replaces = ["app"] if "app" in changed else []
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _inputs(props)
+        client = provider_runtime.client()
+        with provider_runtime.app_lock(inputs.app):
+            registered = _register(client, inputs)
+            install = _install(client, registered) if inputs.install else None
+        return CreateResult(registered.name, _outputs(props, registered, install, {}))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old, new = _inputs(olds), _inputs(news)
+        client = provider_runtime.client()
+        needs_version = new.version != old.version or bool(new.definition_changes(old))
+        with provider_runtime.app_lock(new.app):
+            if needs_version:
+                registered = _register(client, new)
+            else:
+                found = client.find_version(new.app, new.version)
+                registered = found or AvailableApp(
+                    id=str(olds.get("app_version_id", "")),
+                    name=str(olds.get("app_name", _id)),
+                    version=new.version,
+                    clientId=olds.get("client_id"),
+                )
+            install_needed = new.install and (needs_version or olds.get("install_status") != assumptions.INSTALLED)
+            install = _install(client, registered) if install_needed else None
+        return UpdateResult(_outputs(news, registered, install, olds))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = provider_runtime.client()
+        name = id_ or str(props.get("app_name", ""))
+        versions = client.versions_of(name)
+        if not versions:
+            return ReadResult("", {})
+        latest = max(versions, key=lambda v: SemVer.parse(v.version))
+        installed = client.installed_app(latest.name)
+        outs = dict(props)
+        outs.update(
+            app_name=latest.name,
+            client_id=latest.client_id or props.get("client_id") or "",
+            latest_version=latest.version,
+            installed_version=(installed.version or "") if installed else "",
+            install_status=(installed.status or NOT_INSTALLED) if installed else NOT_INSTALLED,
+        )
+        return ReadResult(latest.name, outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # Kustomer has no API to delete a registered version or to uninstall: nothing to call.
+        pulumi.log.warn(
+            f"Kustomer keeps app {id_}: its registered versions (up to {props.get('latest_version') or '?'}) "
+            f"and its install (version {props.get('installed_version') or 'none'}) stay in the org, and "
+            "its client id and current secret stay valid; Kustomer has no API to delete or uninstall them. "
+            "To retire it, disable or remove it by hand in Kustomer (Settings > Apps), and re-registering "
+            "the same app name later needs a version above the last one."
+        )
+
+
+class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="PrivateApp"):
+    """A Kustomer private app (an OAuth client), registered through the Apps Platform API and installed.
+
+    A changed definition (title, redirect URIs, description, icon, extra definition keys) needs a
+    higher ``version``: Kustomer keeps every registered version unchanged. Deleting the resource leaves
+    the app in Kustomer (there is no API to delete or uninstall) and logs a warning saying so.
+
+    Example Usage::
+
+        app = KustomerPrivateApp(
+            "stackone",
+            app="stackone_link",
+            version="1.0.0",
+            title="StackOne link",
+            redirect_uris=["https://api.stackone.com/connect/oauth2/kustomer/callback"],
+        )
+        pulumi.export("client_id", app.client_id)
+    """
+
+    app_name: pulumi.Output[str]
+    """The namespaced app name Kustomer gave it, ``<app>_<orgId>``."""
+    org_id: pulumi.Output[str]
+    """The id of the org the app is registered in."""
+    version: pulumi.Output[str]
+    """The version this resource registered and manages."""
+    app_version_id: pulumi.Output[str]
+    """``<app_name>-<version>``, Kustomer's id of the registered version."""
+    client_id: pulumi.Output[str]
+    """The app's OAuth client id (the same for every version)."""
+    installed_version: pulumi.Output[str]
+    """The version installed in the org, as last seen (empty if none)."""
+    install_status: pulumi.Output[str]
+    """``installed``, ``installing``, ``install_failed`` or ``not_installed``, as last seen."""
+    latest_version: pulumi.Output[str]
+    """The newest registered version, as last seen; above ``version`` if one was registered elsewhere."""
+    app: pulumi.Output[str]
+    title: pulumi.Output[str]
+    redirect_uris: pulumi.Output[list[str]]
+    description: pulumi.Output[str | None]
+    icon_url: pulumi.Output[str | None]
+    definition: pulumi.Output[dict[str, Any]]
+    install: pulumi.Output[bool]
+    adopt_existing: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        app: pulumi.Input[str],
+        version: pulumi.Input[str],
+        title: pulumi.Input[str],
+        redirect_uris: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        description: pulumi.Input[str] | None = None,
+        icon_url: pulumi.Input[str] | None = None,
+        definition: pulumi.Input[Mapping[str, Any]] | None = None,
+        install: pulumi.Input[bool] = True,
+        adopt_existing: pulumi.Input[bool] = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a Kustomer private app.
+
+        :param resource_name: The Pulumi name of this resource.
+        :param app: The app's name, without the org suffix: lowercase letters, digits and underscores,
+            starting with a letter (Kustomer allows no dashes or spaces). Changing it replaces the
+            resource (a new app; the old one stays in Kustomer).
+        :param version: Semantic version ``MAJOR.MINOR.PATCH[-prerelease]``. Bump it with every change
+            of the definition; a change of ``definition["roles"]`` needs a major bump.
+        :param title: The title shown on Kustomer's consent screen. Must not be empty.
+        :param redirect_uris: OAuth redirect URIs: absolute https URLs (http only for loopback hosts),
+            no fragments, no duplicates. Default: none.
+        :param description: The app's description. Default: none.
+        :param icon_url: An https URL of the app's icon. Default: none.
+        :param definition: Other top-level keys of the app definition (``roles``, ``settings``, ``tags``,
+            ...), checked against the keys Kustomer knows. Default: none.
+        :param install: Install the version into the org and wait for it (needed for the OAuth flow).
+            Default: ``True``.
+        :param adopt_existing: If this version is already registered with the same definition (made by
+            hand, or by a run whose state was lost), manage it instead of failing. Default: ``False``.
+        :param opts: Resource options.
+        """
+        for name, value in (("app", app), ("version", version), ("title", title)):
+            if value is None:
+                raise TypeError(f"Missing required property '{name}'")
+        props: dict[str, Any] = {
+            "app": app,
+            "version": version,
+            "title": title,
+            "redirect_uris": redirect_uris if redirect_uris is not None else [],
+            "description": description,
+            "icon_url": icon_url,
+            "definition": definition if definition is not None else {},
+            "install": install,
+            "adopt_existing": adopt_existing,
+            "app_name": None,
+            "org_id": None,
+            "app_version_id": None,
+            "client_id": None,
+            "installed_version": None,
+            "install_status": None,
+            "latest_version": None,
+        }
+        super().__init__(PrivateAppProvider(), resource_name, props, opts)

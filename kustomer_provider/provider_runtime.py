@@ -1,0 +1,112 @@
+"""What the provider process shares between resources and threads: settings, one client, per-app locks.
+
+The Pulumi host (``python -m pulumi.dynamic``) unpickles each resource's provider object and calls its
+``configure`` with the stack config. Nothing secret may live on those objects (they are pickled into the
+state), so ``configure`` hands the config to this module, which keeps it for the life of the process,
+resolves the connection on first use, and builds a single :class:`KustomerClient` shared by the host's
+worker threads (one connection pool, one set of rate-limit counters).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from .client import KustomerClient
+from .connection import CONFIG_KEYS, Connection, resolve_connection
+from .redaction import redact
+
+__all__ = ["app_lock", "client", "configure", "connection", "reset"]
+
+_lock = threading.Lock()
+_config: dict[str, Any] = {}
+_connection: Connection | None = None
+_client: KustomerClient | None = None
+_app_locks: dict[str, threading.Lock] = {}
+_client_factory: Callable[[Connection], KustomerClient] | None = None
+
+
+class _PulumiLogHandler(logging.Handler):
+    """Forward the client's log records (retries, adoptions) to the Pulumi CLI, redacted."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = redact(record.getMessage())
+        if record.levelno >= logging.WARNING:
+            pulumi.log.warn(message)
+        else:
+            pulumi.log.info(message)
+
+
+def _install_log_handler() -> None:
+    package_logger = logging.getLogger("kustomer_provider")
+    if not any(isinstance(h, _PulumiLogHandler) for h in package_logger.handlers):
+        package_logger.addHandler(_PulumiLogHandler())
+        package_logger.setLevel(logging.INFO)
+        package_logger.propagate = False
+
+
+def configure(config: Any) -> None:
+    """Keep this process's stack config (a ``pulumi.dynamic.Config`` or a mapping) for later resolution."""
+    global _connection
+    values = {key: (config.get(key)) for key in CONFIG_KEYS}
+    with _lock:
+        if values != _config:
+            _config.clear()
+            _config.update(values)
+            _connection = None
+    _install_log_handler()
+
+
+def connection() -> Connection:
+    """The resolved connection; raises ``KustomerConfigError`` naming what to set."""
+    global _connection
+    with _lock:
+        if _connection is None:
+            _connection = resolve_connection(_config)
+        return _connection
+
+
+def client() -> KustomerClient:
+    """The process's shared client, built on first use."""
+    global _client
+    settings = connection()
+    with _lock:
+        if _client is None:
+            factory = _client_factory or _default_client
+            _client = factory(settings)
+        return _client
+
+
+def _default_client(settings: Connection) -> KustomerClient:
+    return KustomerClient(base_url=settings.base_url, api_key=settings.api_key.get_secret_value())
+
+
+_ORG_SUFFIX = re.compile(r"_[0-9a-f]{24}$")
+
+
+def app_lock(app: str) -> threading.Lock:
+    """A lock per app, so that two operations on one app (its version and its secret) never interleave.
+
+    ``myapp`` and its namespaced name ``myapp_<orgId>`` share one lock.
+    """
+    key = _ORG_SUFFIX.sub("", app)
+    with _lock:
+        return _app_locks.setdefault(key, threading.Lock())
+
+
+def reset(client_factory: Callable[[Connection], KustomerClient] | None = None) -> None:
+    """Forget settings and the client (tests), optionally choosing how the next client is built."""
+    global _connection, _client, _client_factory
+    with _lock:
+        if _client is not None:
+            _client.close()
+        _config.clear()
+        _connection = None
+        _client = None
+        _client_factory = client_factory
+        _app_locks.clear()
