@@ -1,0 +1,240 @@
+"""The engine harness: plays the Pulumi engine for ``up``, ``preview``, ``refresh`` and ``destroy``.
+
+The Pulumi CLI cannot be installed where this project is built, so tests drive the SDK's real
+dynamic-provider server (``python -m pulumi.dynamic``) over gRPC exactly as the engine does, while the
+program runs under the SDK's mocks in a process of its own (:mod:`tests.harness.program_host`). The
+state lives in a file between runs, secrets encrypted, as a Pulumi backend keeps it.
+
+    engine = Engine(workdir, config={"kustomer:baseUrl": sim.url, ...}, secret_config={"kustomer:apiKey": key})
+    result = engine.up()
+    result.outputs["apps"]["stackone_link"]["clientSecret"]   # the value
+    result.is_secret("apps.stackone_link.clientSecret")       # True
+    engine.refresh(); engine.destroy()
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .deployment import Deployment
+from .provider_server import REPO_ROOT, ProviderServer
+from .state import StackState
+from .values import secret_paths, unwrap_secrets
+
+DEFAULT_PROGRAM = REPO_ROOT / "__main__.py"
+
+
+class DeploymentFailed(AssertionError):
+    """The operation failed; the message is what the CLI would print."""
+
+
+@dataclass
+class Result:
+    """What one engine operation did."""
+
+    ok: bool
+    error: str | None
+    steps: list[tuple[str, str, str]]
+    raw_outputs: dict[str, Any] = field(default_factory=dict)
+    check_failures: list[tuple[str, str, str]] = field(default_factory=list)
+    provider_stderr: str = ""
+    provider_calls: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    traceback: str = ""
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs as plain values."""
+        return unwrap_secrets(self.raw_outputs)
+
+    def is_secret(self, path: str) -> bool:
+        """Whether the stack output at ``path`` (``apps.my_app.clientSecret``) is a secret or inside one."""
+        return any(path == p or path.startswith((p + ".", p + "[")) for p in self.secret_paths)
+
+    @property
+    def secret_paths(self) -> set[str]:
+        return secret_paths(self.raw_outputs)
+
+    def ops(self, op: str) -> list[str]:
+        """Names of the resources that had the given step (``create``, ``update``, ``replace``, ...)."""
+        return [urn.rsplit("::", 1)[-1] for urn, step_op, _ in self.steps if step_op == op]
+
+    @property
+    def warnings(self) -> list[str]:
+        lines = self.provider_stderr.splitlines()
+        return [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
+
+    def raise_for_failure(self) -> Result:
+        if not self.ok:
+            raise DeploymentFailed(f"{self.error}\n{self.traceback}\n--- provider stderr ---\n{self.provider_stderr}")
+        return self
+
+
+class Engine:
+    """One stack: its config, its state file, and the operations on it."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        config: Mapping[str, Any],
+        secret_config: Mapping[str, Any] | None = None,
+        program: Path = DEFAULT_PROGRAM,
+        project: str = "kustomer",
+        stack: str = "dev",
+        env: Mapping[str, str] | None = None,
+        parallel: int = 4,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.config = dict(config)
+        self.secret_config = dict(secret_config or {})
+        self.program = Path(program)
+        self.project = project
+        self.stack = stack
+        self.env = dict(env or {})
+        self.parallel = parallel
+        self.state_path = self.workdir / "state.json"
+        self._runs = 0
+
+    @property
+    def state(self) -> StackState:
+        return StackState(self.state_path)
+
+    def _all_config(self) -> dict[str, Any]:
+        return {**self.config, **self.secret_config}
+
+    def _program_config(self) -> dict[str, str]:
+        """Config as the language host gets it: string values, objects JSON-encoded."""
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in self._all_config().items()}
+
+    # -- operations ----------------------------------------------------------------------------------
+
+    def up(self, *, preview: bool = False, replace: Iterable[str] = (), check: bool = True) -> Result:
+        """``pulumi up`` (or ``pulumi preview``); ``replace`` takes resource names or URNs to replace."""
+        self._runs += 1
+        tainted = self._tainted()
+        urns = sorted({self._urn(name) for name in replace} | tainted)
+        request = {
+            "program": str(self.program),
+            "project": self.project,
+            "stack": self.stack,
+            "config": self._program_config(),
+            "secret_keys": sorted(self.secret_config),
+            "provider_config": self._all_config(),
+            "state_path": str(self.state_path),
+            "preview": preview,
+            "replace": urns,
+            "parallel": self.parallel,
+            "env": self.env,
+        }
+        request_path = self.workdir / f"run-{self._runs}.request.json"
+        result_path = self.workdir / f"run-{self._runs}.result.json"
+        request_path.write_text(json.dumps(request))
+        completed = subprocess.run(
+            [sys.executable, "-m", "tests.harness.program_host", str(request_path), str(result_path)],
+            cwd=REPO_ROOT,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        request_path.unlink()
+        if not result_path.exists():
+            raise DeploymentFailed(f"program host crashed ({completed.returncode}):\n{completed.stderr}")
+        data = json.loads(result_path.read_text())
+        result_path.unlink()
+        result = Result(
+            ok=data["ok"],
+            error=data["error"],
+            steps=[tuple(s) for s in data["steps"]],  # type: ignore[misc]
+            raw_outputs=data["outputs"],
+            check_failures=[tuple(f) for f in data["check_failures"]],  # type: ignore[misc]
+            provider_stderr=data["provider_stderr"],
+            provider_calls=data["provider_calls"],
+            traceback=data.get("traceback", ""),
+        )
+        if result.ok and not preview and tainted:
+            (self.workdir / "tainted.json").unlink()
+        return result.raise_for_failure() if check else result
+
+    def preview(self, *, check: bool = True) -> Result:
+        """``pulumi preview``: Check and Diff only."""
+        return self.up(preview=True, check=check)
+
+    def _operate(self, operation: str, check: bool) -> Result:
+        state = self.state
+        provider = ProviderServer(project=self.project, env=self.env)
+        deployment = Deployment(provider, state, parallel=self.parallel)
+        error = None
+        changes: dict[str, dict[str, tuple[Any, Any]]] = {}
+        try:
+            provider.configure(self._all_config())
+            if operation == "destroy":
+                deployment.destroy()
+            else:
+                changes = deployment.refresh()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            stderr = provider.close()
+        result = Result(
+            ok=error is None,
+            error=error,
+            steps=[(s.urn, s.op, s.detail) for s in deployment.steps],
+            raw_outputs=state.outputs,
+            provider_stderr=stderr,
+            provider_calls=provider.calls,
+            changes=changes,
+        )
+        return result.raise_for_failure() if check else result
+
+    def refresh(self, *, check: bool = True) -> Result:
+        """``pulumi refresh``: Read every resource; gone ones leave the state."""
+        return self._operate("refresh", check)
+
+    def destroy(self, *, check: bool = True) -> Result:
+        """``pulumi destroy``: Delete every resource, dependents first."""
+        return self._operate("destroy", check)
+
+    def taint(self, name: str) -> None:
+        """``pulumi state taint``: the next ``up`` replaces the resource. Kept in a file beside the state."""
+        tainted = self._tainted()
+        tainted.add(self._urn(name))
+        (self.workdir / "tainted.json").write_text(json.dumps(sorted(tainted)))
+
+    def _tainted(self) -> set[str]:
+        path = self.workdir / "tainted.json"
+        return set(json.loads(path.read_text())) if path.exists() else set()
+
+    def _urn(self, name_or_urn: str) -> str:
+        if name_or_urn.startswith("urn:"):
+            return name_or_urn
+        return self.state.by_name(name_or_urn).urn
+
+    # -- inspection ----------------------------------------------------------------------------------
+
+    def leaks(self, values: Iterable[str]) -> list[str]:
+        """Where any of ``values`` appears in the clear: in the state file or in a pickled provider."""
+        found = []
+        raw = self.state.raw_text()
+        for value in values:
+            if value and value in raw:
+                found.append(f"state file holds {value[:4]}… in the clear")
+        for resource in self.state:
+            blob = resource.inputs.get("__provider")
+            if isinstance(blob, str):
+                pickled = base64.b64decode(blob)
+                for value in values:
+                    if value and value.encode() in pickled:
+                        found.append(f"pickled provider of {resource.name} holds {value[:4]}…")
+        return found

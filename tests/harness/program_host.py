@@ -1,0 +1,120 @@
+"""The language host's part: run a Pulumi program under the SDK's mocks, in a process of its own.
+
+``python -m tests.harness.program_host REQUEST.json RESULT.json``
+
+The program's RegisterResource calls reach :class:`EngineMonitor`, which hands each resource to a
+:class:`~tests.harness.deployment.Deployment` over a real ``python -m pulumi.dynamic`` server, and
+answers the program with the outputs the engine would (secret ones wrapped). A process per run keeps the
+SDK's global runtime state apart between runs, as separate ``pulumi up`` runs are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+def main(request_path: str, result_path: str) -> int:
+    request = json.loads(Path(request_path).read_text())
+    # The SDK reads config from the environment on first use: set it before importing pulumi.
+    os.environ["PULUMI_CONFIG"] = json.dumps(request["config"])
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(request["secret_keys"])
+    os.environ.update(request.get("env", {}))
+
+    import pulumi
+    from pulumi.runtime import mocks, rpc
+    from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.settings import get_root_resource
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+    from .deployment import Deployment, RegisterOptions
+    from .provider_server import ProviderServer
+    from .state import StackState
+    from .values import SECRET, SIG
+
+    state = StackState(Path(request["state_path"]))
+    provider = ProviderServer(project=request["project"], env=request.get("env", {}))
+    provider.configure(request["provider_config"])
+    deployment = Deployment(
+        provider, state, preview=request["preview"], replace=request.get("replace", []), parallel=request["parallel"]
+    )
+
+    class EngineMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type == "pulumi:pulumi:Stack":
+                return resource_pb2.RegisterResourceResponse(urn=urn)
+            _ensure_event_loop()
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            options = RegisterOptions(
+                additional_secret_outputs=set(request.additionalSecretOutputs),
+                dependencies=list(request.dependencies),
+                delete_before_replace=request.deleteBeforeReplace,
+            )
+            id_, outputs = deployment.register(urn, request.type, inputs, options)
+            obj = _sync_await(rpc.serialize_properties(outputs, {}))
+            self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    class NoMocks(mocks.Mocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
+            raise AssertionError("EngineMonitor handles every resource")
+
+        def call(self, args: mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+            return {}, None
+
+    monitor = EngineMonitor(NoMocks())
+    mocks.set_mocks(NoMocks(), request["project"], request["stack"], request["preview"], monitor=monitor)
+    # As the language host does before running the program: the config and which keys are secret.
+    pulumi.runtime.set_all_config(request["config"], request["secret_keys"])
+
+    async def resolve(value: Any) -> Any:
+        """A stack output's value, with a secret wrapper at every secret Output inside it."""
+        if isinstance(value, pulumi.Output):
+            known = await value.is_known()
+            secret = await value.is_secret()
+            inner = await resolve(await value.future(with_unknowns=True)) if known else rpc.UNKNOWN
+            return {SIG: SECRET, "value": inner} if secret else inner
+        if isinstance(value, dict):
+            return {k: await resolve(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [await resolve(v) for v in value]
+        return value
+
+    result: dict[str, Any] = {"ok": True, "error": None, "outputs": {}}
+    program = request["program"]
+    sys.path.insert(0, str(Path(program).parent))
+    try:
+        import runpy
+
+        def run_program() -> None:
+            runpy.run_path(program, run_name="__main__")
+
+        _sync_await(run_pulumi_func(run_program))
+        root = get_root_resource()
+        raw_outputs = dict(getattr(root, "outputs", {}) or {})
+        result["outputs"] = {k: _sync_await(resolve(v)) for k, v in raw_outputs.items()}
+        deployment.finish()
+        if not request["preview"]:
+            state.outputs = result["outputs"]
+            state.save()
+    except BaseException as exc:  # report every failure to the test, as the CLI would print it
+        result["ok"] = False
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["traceback"] = traceback.format_exc()
+    finally:
+        result["steps"] = [[s.urn, s.op, s.detail] for s in deployment.steps]
+        result["check_failures"] = [list(f) for f in deployment.failures]
+        result["provider_calls"] = provider.calls
+        result["provider_stderr"] = provider.close()
+        Path(result_path).write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
