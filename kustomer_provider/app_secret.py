@@ -61,10 +61,13 @@ class AppSecretProvider(ResourceProvider):
             new["rotate_after_days"] = int(new["rotate_after_days"])
         if isinstance(old["rotate_after_days"], float) and old["rotate_after_days"].is_integer():
             old["rotate_after_days"] = int(old["rotate_after_days"])
-        replaces = [name for name in INPUT_DEFAULTS if is_unknown(new[name]) or old[name] != new[name]]
+        # A value not known yet (a preview, while the app itself changes) may well turn out unchanged: show
+        # an update and let the real run, where every input is known, decide whether to mint.
+        unknown = [name for name in INPUT_DEFAULTS if is_unknown(new[name])]
+        replaces = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
         if rotation_due(olds):
             replaces.append("rotate_at")
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(replaces or unknown), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _inputs(props)
@@ -143,7 +146,7 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
         *,
         app_name: pulumi.Input[str],
         app_version: pulumi.Input[str] | None = None,
-        rotation_triggers: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        rotation_triggers: pulumi.Input[Mapping[str, pulumi.Input[str | int | float | bool]]] | None = None,
         rotate_after_days: pulumi.Input[int] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -177,7 +177,8 @@ class PrivateAppProvider(ResourceProvider):
         old = input_view(olds, INPUT_DEFAULTS)
         new = input_view(news, INPUT_DEFAULTS)
         changed = [name for name in INPUT_DEFAULTS if is_unknown(new[name]) or old[name] != new[name]]
-        replaces = ["app"] if "app" in changed else []
+        # Replace only for a known new name; an unknown one (a preview) shows as an update until it is known.
+        replaces = ["app"] if "app" in changed and not is_unknown(new["app"]) else []
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -78,9 +78,7 @@ def test_up_registers_installs_and_mints_then_destroy_leaves_an_empty_state(
     # The credentials work: authorize, exchange the code, call the API with the access token.
     tokens = exchange_code(app, STACKONE_CALLBACK)
     assert tokens["token_type"] == "bearer" and tokens["access_token"] and tokens["refresh_token"]
-    me = httpx.get(
-        f"{simulator.url}/v1/users/current", headers={"Authorization": f"Bearer {tokens['access_token']}"}
-    )
+    me = httpx.get(f"{simulator.url}/v1/users/current", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.status_code == 200
 
     # Nothing secret in the clear: not the key, not the client secret, in the state or a pickled provider.

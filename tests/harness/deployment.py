@@ -134,6 +134,7 @@ class Deployment:
                 return UNKNOWN, new_inputs
             if diff.delete_before_replace or options.delete_before_replace:
                 self.provider.delete(urn, old.id, old.outputs, old.inputs)
+                self._record(urn, "delete", "before-replace")
                 self.state.remove(urn)
                 self.state.save()
             else:
@@ -145,8 +146,9 @@ class Deployment:
         if diff.changes:
             self._record(urn, "update")
             if self.preview:
-                unknown_outputs = {k: UNKNOWN for k in old.outputs if k not in new_inputs and k != PROVIDER_KEY}
-                return old.id, {**old.outputs_for_program(), **new_inputs, **unknown_outputs}
+                # A provider without preview support: the engine hands back the new inputs as the state, so
+                # every output that is not an input is unknown to the program.
+                return old.id, new_inputs
             outputs = self.provider.update(urn, old.id, old.outputs, new_inputs, old.inputs)
             return old.id, remember(old.id, outputs).outputs_for_program()
 

@@ -64,7 +64,7 @@ class ProviderServer:
     """A running ``python -m pulumi.dynamic`` and a gRPC stub to it."""
 
     def __init__(self, *, project: str = "kustomer", env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> None:
-        self._stderr = tempfile.NamedTemporaryFile(prefix="provider-stderr-", suffix=".log", delete=False)  # noqa: SIM115
+        self._stderr = tempfile.NamedTemporaryFile(prefix="provider-stderr-", suffix=".log", delete=False)
         process_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.dynamic"],

@@ -17,7 +17,8 @@ for spec in config.require_object("testApps"):
         kwargs = {"app_name": app.app_name, **spec["secret"]}
         if kwargs.pop("follow_version", False):
             kwargs["app_version"] = app.version
-        secret = KustomerAppSecret(f"{spec['name']}-secret", **kwargs)
+        opts = pulumi.ResourceOptions(**spec["secret_opts"]) if spec.get("secret_opts") else None
+        secret = KustomerAppSecret(f"{spec['name']}-secret", **kwargs, opts=opts)
         entry.update(clientId=secret.client_id, clientSecret=secret.client_secret, fingerprint=secret.fingerprint)
     outputs[spec["name"]] = entry
 pulumi.export("apps", outputs)

@@ -56,7 +56,7 @@ FIRST_SHAPE_409 = {
             "meta": {},
         }
     ]
-}  # noqa: E501
+}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,378 @@
+"""Every Pulumi verb against Kustomer's rules, through the engine harness and a fresh simulator.
+
+Kustomer keeps registered versions forever, shows a secret once, and (in the simulator, the pessimistic
+reading) revokes the previous secret when a new one is minted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from kustomer_provider.simulator import SimulatorProcess
+from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
+from tests.harness.engine import Engine
+from tests.test_walking_skeleton import STACKONE_CALLBACK
+
+APP = "stackone_link"
+SECRET = "stackone_link-secret"
+
+
+def dev_apps(**changes: Any) -> list[dict[str, Any]]:
+    """The dev stack's apps list with the first app's fields changed."""
+    apps = [dict(a) for a in dev_stack_config()["kustomer:apps"]]
+    apps[0].update(changes)
+    return apps
+
+
+def token_status(simulator: SimulatorProcess, client_id: str, client_secret: str) -> int:
+    """The status /oauth/token gives this client id and secret (with a fresh code)."""
+    with httpx.Client(base_url=simulator.url, timeout=10) as http:
+        authorize = http.get(
+            "/oauth/authorize",
+            params={"client_id": client_id, "redirect_uri": STACKONE_CALLBACK, "response_type": "code", "state": "s"},
+        )
+        assert authorize.status_code == 302, authorize.text
+        code = httpx.URL(authorize.headers["location"]).params["code"]
+        token = http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "redirect_uri": STACKONE_CALLBACK,
+            },
+        )
+        return token.status_code
+
+
+def token_status_for(simulator: SimulatorProcess, app: dict[str, Any]) -> int:
+    return token_status(simulator, app["clientId"], app["clientSecret"])
+
+
+def sim_app(simulator: SimulatorProcess, name: str) -> dict[str, Any]:
+    return simulator.state()["orgs"]["acme"]["apps"][name]
+
+
+def api(simulator: SimulatorProcess) -> httpx.Client:
+    """A client acting outside Pulumi (a person with the admin key)."""
+    return httpx.Client(base_url=simulator.url, headers={"Authorization": f"Bearer {simulator.api_key}"}, timeout=10)
+
+
+# -- up: updates -------------------------------------------------------------------------------------
+
+
+def test_version_bump_updates_in_place_and_keeps_the_client_id(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine()
+    first = engine.up().outputs["apps"][APP]
+
+    engine.config["kustomer:apps"] = dev_apps(version="1.1.0", title="StackOne link (dev, v2)")
+    result = engine.up()
+    assert result.ops("update") == [APP]
+    assert result.ops("replace") == [] and result.ops("create") == []
+    state = sim_app(simulator, first["appName"])
+    assert list(state["versions"]) == ["1.0.0", "1.1.0"]
+    assert state["installed"] == {"version": "1.1.0", "status": "installed", "error": None}
+    assert state["versions"]["1.1.0"]["title"] == "StackOne link (dev, v2)"
+    outputs = engine.state.by_name(APP).outputs
+    assert outputs["client_id"] == first["clientId"]
+    assert outputs["version"] == outputs["installed_version"] == "1.1.0"
+    # The secret did not follow the version (secretFollowsVersion is off): same secret, still valid.
+    assert result.outputs["apps"][APP]["clientSecret"] == first["clientSecret"]
+    assert token_status(simulator, first["clientId"], first["clientSecret"]) == 200
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("1.0.0", "bump the version"), ("0.9.0", "lower than the registered 1.0.0")],
+)
+def test_changed_definition_without_a_higher_version_fails_in_check_with_no_request(
+    make_engine: EngineFactory, simulator: SimulatorProcess, version: str, expected: str
+) -> None:
+    engine = make_engine()
+    engine.up()
+    simulator.reset_stats()
+    engine.config["kustomer:apps"] = dev_apps(version=version, title="Changed title")
+    result = engine.up(check=False)
+    assert not result.ok
+    assert [(f[1]) for f in result.check_failures] == ["version"]
+    assert expected in result.error and "1.0.1" in result.error
+    assert simulator.stats()["requests"] == {}
+    assert engine.state.by_name(APP).outputs["title"] == "StackOne link (dev)"  # state untouched
+
+
+def test_roles_change_needs_a_major_bump(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    engine = make_engine()
+    engine.config["kustomer:apps"] = dev_apps(definition={"roles": ["org.permission.customer.read"]})
+    engine.up()
+    simulator.reset_stats()
+    engine.config["kustomer:apps"] = dev_apps(version="1.1.0", definition={"roles": ["org.permission.user.read"]})
+    result = engine.up(check=False)
+    assert [(f[1]) for f in result.check_failures] == ["definition.roles"]
+    assert "2.0.0" in result.error
+    assert simulator.stats()["requests"] == {}
+    engine.config["kustomer:apps"] = dev_apps(version="2.0.0", definition={"roles": ["org.permission.user.read"]})
+    assert engine.up().ops("update") == [APP]
+
+
+def test_changing_app_replaces_and_the_old_app_stays_in_kustomer(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    spec = {"name": "link", "app": {"app": "first_app", "version": "1.0.0", "title": "One"}, "secret": {}}
+    engine = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM)
+    first = engine.up().outputs["apps"]["link"]
+    spec["app"]["app"] = "second_app"
+    engine.config["kustomer:testApps"] = [spec]
+    result = engine.up()
+    assert result.ops("replace") == ["link", "link-secret"]  # the secret's app_name changed with it
+    second = result.outputs["apps"]["link"]
+    assert second["appName"].startswith("second_app_")
+    apps = simulator.state()["orgs"]["acme"]["apps"]
+    assert first["appName"] in apps and second["appName"] in apps
+    assert any("Kustomer keeps app " + first["appName"] in w for w in result.warnings)
+
+
+# -- rotation -------------------------------------------------------------------------------------
+
+
+def _expire_rotation(engine: Engine) -> None:
+    """Let the secret's rotation period pass: its stored rotate_at moves into the past."""
+    state = engine.state
+    secret = state.by_name(SECRET)
+    secret.outputs["rotate_at"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state.put(secret)
+    state.save()
+
+
+ROTATIONS = {
+    "replace": lambda engine: engine.up(replace=[SECRET]),
+    "taint": lambda engine: (engine.taint(SECRET), engine.up())[1],
+    "trigger": lambda engine: (
+        engine.config.update({"kustomer:apps": dev_apps(rotationTriggers={"quarter": "2026-Q4"})}),
+        engine.up(),
+    )[1],
+    "rotate_after_days": lambda engine: (_expire_rotation(engine), engine.up())[1],
+}
+
+
+@pytest.mark.parametrize("how", sorted(ROTATIONS))
+def test_rotation_mints_a_new_secret_for_the_same_client(
+    make_engine: EngineFactory, simulator: SimulatorProcess, how: str
+) -> None:
+    engine = make_engine()
+    before = engine.up().outputs["apps"][APP]
+    old_fingerprint = engine.state.by_name(SECRET).outputs["fingerprint"]
+    simulator.reset_stats()
+
+    result = ROTATIONS[how](engine)
+
+    assert result.ops("replace") == [SECRET]
+    assert result.ops("delete") == [SECRET]  # the old one, after the new exists
+    assert [urn.rsplit("::", 1)[1] for urn, op, _ in result.steps if op in ("replace", "delete")] == [SECRET, SECRET]
+    after = result.outputs["apps"][APP]
+    assert after["clientId"] == before["clientId"]
+    assert after["clientSecret"] != before["clientSecret"]
+    assert result.is_secret(f"apps.{APP}.clientSecret")
+    # One mint, no other write: the app itself was not touched.
+    requests = simulator.stats()["requests"]
+    assert requests == {"POST /v1/apps/available/{name}/secret": 1}
+    new_state = engine.state.by_name(SECRET).outputs
+    assert new_state["fingerprint"] != old_fingerprint
+    assert sim_app(simulator, after["appName"])["secret"]["current_fingerprint"] == new_state["fingerprint"]
+    assert token_status(simulator, after["clientId"], after["clientSecret"]) == 200
+    assert token_status(simulator, before["clientId"], before["clientSecret"]) == 401
+    if how == "rotate_after_days":
+        assert datetime.fromisoformat(new_state["rotate_at"].replace("Z", "+00:00")) > datetime.now(UTC) + timedelta(
+            days=89
+        )
+    assert engine.leaks([after["clientSecret"], before["clientSecret"], simulator.api_key]) == []
+
+
+def test_secret_follows_the_app_version_when_asked(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    engine = make_engine({"kustomer:apps": dev_apps(secretFollowsVersion=True)})
+    before = engine.up().outputs["apps"][APP]
+    engine.config["kustomer:apps"] = dev_apps(secretFollowsVersion=True, version="1.0.1")
+    result = engine.up()
+    assert result.ops("update") == [APP] and result.ops("replace") == [SECRET]
+    after = result.outputs["apps"][APP]
+    assert after["clientSecret"] != before["clientSecret"]
+    assert token_status(simulator, after["clientId"], after["clientSecret"]) == 200
+    # Minted through the new version's endpoint.
+    assert simulator.stats()["requests"]["POST /v1/apps/available/{name}-{version}/secret"] == 2
+
+
+# -- no-op, preview ---------------------------------------------------------------------------------
+
+
+def test_up_after_up_makes_no_request(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    engine = make_engine()
+    first = engine.up()
+    simulator.reset_stats()
+    second = engine.up()
+    assert second.ops("same") == [APP, SECRET]
+    assert second.outputs == first.outputs
+    assert simulator.stats()["requests"] == {}
+
+
+def test_preview_with_unknowns_passes_check_and_diff_without_requests(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine()
+    simulator.reset_stats()
+    preview = engine.preview()
+    assert preview.ops("create") == [APP, SECRET]
+    assert preview.provider_calls.get("Create", 0) == 0
+    assert simulator.stats()["requests"] == {}
+    assert len(engine.state) == 0
+
+    engine.up()
+    engine.config["kustomer:apps"] = dev_apps(version="1.1.0", title="New title")
+    simulator.reset_stats()
+    preview = engine.preview()
+    # The secret's app_name is not known until the app's update runs: it shows as an update, and the
+    # real run, with every input known, leaves it alone.
+    assert preview.ops("update") == [APP, SECRET]
+    assert simulator.stats()["requests"] == {}
+    assert engine.state.by_name(APP).outputs["version"] == "1.0.0"
+    assert engine.up().ops("same") == [SECRET]
+
+    # A change of app name: the secret's app_name is unknown until the new app exists.
+    spec = {"name": "link", "app": {"app": "first_app", "version": "1.0.0", "title": "One"}, "secret": {}}
+    raw = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM)
+    raw.up()
+    spec["app"]["app"] = "renamed_app"
+    raw.config["kustomer:testApps"] = [spec]
+    simulator.reset_stats()
+    preview = raw.preview()
+    assert preview.ops("replace") == ["link"] and preview.ops("update") == ["link-secret"]
+    assert simulator.stats()["requests"] == {}
+
+
+def test_preview_reports_check_failures(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    engine = make_engine()
+    engine.up()
+    engine.config["kustomer:apps"] = dev_apps(title="Changed without a bump")
+    preview = engine.preview(check=False)
+    assert not preview.ok and "bump the version" in preview.error
+
+
+# -- refresh ---------------------------------------------------------------------------------------
+
+
+def test_refresh_reports_a_version_registered_and_installed_outside_pulumi(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine()
+    app = engine.up().outputs["apps"][APP]
+    with api(simulator) as http:
+        registered = http.post(
+            "/v1/apps/available",
+            json={"app": APP, "version": "1.2.0", "title": "Made by hand", "visibility": "private"},
+        )
+        assert registered.status_code == 201
+        assert http.post("/v1/apps/install", json={"app": app["appName"], "version": "1.2.0"}).status_code in (200, 202)
+    refreshed = engine.refresh()
+    urn = engine.state.by_name(APP).urn
+    changes = refreshed.changes[urn]
+    assert changes["latest_version"] == ("1.0.0", "1.2.0")
+    assert changes["installed_version"][0] == "1.0.0"
+    assert engine.state.by_name(APP).outputs["version"] == "1.0.0"  # what this stack registered
+    assert SECRET not in {engine.state.get(u).name for u in refreshed.changes}  # type: ignore[union-attr]
+    # Refresh never mints: the secret is unchanged and still works.
+    assert sim_app(simulator, app["appName"])["secret"]["minted"] == 1
+
+
+def test_refresh_after_the_app_is_removed_drops_app_and_secret(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine()
+    app = engine.up().outputs["apps"][APP]
+    simulator.delete_app(app["appName"])
+    simulator.reset_stats()
+    refreshed = engine.refresh()
+    assert sorted(refreshed.ops("gone")) == [APP, SECRET]
+    assert len(engine.state) == 0
+    assert "POST" not in " ".join(simulator.stats()["requests"])  # read-only
+    # The next up recreates both.
+    again = engine.up()
+    assert sorted(again.ops("create")) == [APP, SECRET]
+
+
+# -- adoption --------------------------------------------------------------------------------------
+
+
+def test_adoption_with_and_without_adopt_existing(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    definition = dev_stack_config()["kustomer:apps"][0]
+    with api(simulator) as http:
+        made_by_hand = {
+            "app": APP,
+            "version": definition["version"],
+            "title": definition["title"],
+            "description": definition["description"],
+            "visibility": "private",
+            "redirectUris": definition["redirectUris"],
+        }
+        assert http.post("/v1/apps/available", json=made_by_hand).status_code == 201
+
+    refused = make_engine().up(check=False)
+    assert not refused.ok
+    assert "adopt_existing=True" in refused.error and "bump `version`" in refused.error
+
+    adopted = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)}).up()
+    app = adopted.outputs["apps"][APP]
+    assert sim_app(simulator, app["appName"])["installed"]["version"] == "1.0.0"
+    assert token_status(simulator, app["clientId"], app["clientSecret"]) == 200
+
+    # A registered version with another definition is never adopted.
+    different = make_engine({"kustomer:apps": dev_apps(adoptExisting=True, title="Other title")}).up(check=False)
+    assert not different.ok and "different definition" in different.error
+
+
+# -- destroy ---------------------------------------------------------------------------------------
+
+
+def test_destroy_deletes_secrets_first_with_no_request_and_warns(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    spec = [
+        {"name": "one", "app": {"app": "app_one", "version": "1.0.0", "title": "One"}, "secret": {}},
+        {"name": "two", "app": {"app": "app_two", "version": "1.0.0", "title": "Two"}, "secret": {}},
+    ]
+    engine = make_engine({"kustomer:testApps": spec}, program=RAW_PROGRAM)
+    engine.up()
+    simulator.reset_stats()
+    result = engine.destroy()
+    deleted = result.ops("delete")
+    assert sorted(deleted[:2]) == ["one-secret", "two-secret"] and sorted(deleted[2:]) == ["one", "two"]
+    assert len(engine.state) == 0
+    assert simulator.stats()["requests"] == {}
+    warnings = " ".join(result.warnings)
+    assert "Kustomer keeps app app_one_" in warnings and "Kustomer keeps app app_two_" in warnings
+    assert "Settings > Apps" in warnings
+
+
+def test_delete_before_replace_option_is_honoured(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    spec = {
+        "name": "link",
+        "app": {"app": "dbr_app", "version": "1.0.0", "title": "One", "redirect_uris": [STACKONE_CALLBACK]},
+        "secret": {},
+        "secret_opts": {"delete_before_replace": True},
+    }
+    engine = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM)
+    before = engine.up().outputs["apps"]["link"]
+    result = engine.up(replace=["link-secret"])
+    ops = [(urn.rsplit("::", 1)[1], op, detail) for urn, op, detail in result.steps]
+    assert ops == [
+        ("link", "same", ""),
+        ("link-secret", "replace", "forced"),
+        ("link-secret", "delete", "before-replace"),
+    ]
+    after = result.outputs["apps"]["link"]
+    assert after["clientSecret"] != before["clientSecret"]
+    assert token_status_for(simulator, after) == 200

@@ -1,0 +1,77 @@
+"""Pulumi.yaml and the stack files: every key declared, typed as Pulumi allows, stacks valid, no secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kustomer_provider.connection import CONFIG_KEYS
+from kustomer_provider.stack_config import APPS_KEY, load_apps
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROJECT = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
+STACK_FILES = sorted((REPO_ROOT / "stacks").glob("Pulumi.*.yaml"))
+# The types Pulumi's project schema allows for config (string, integer, boolean, array of those).
+PULUMI_CONFIG_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
+
+
+def test_project_runs_python_in_a_virtualenv_with_stacks_in_stacks() -> None:
+    assert PROJECT["name"] == "kustomer"
+    assert PROJECT["runtime"]["name"] == "python"
+    assert PROJECT["runtime"]["options"]["virtualenv"] == ".venv"
+    assert PROJECT["stackConfigDir"] == "stacks"
+    assert {p.name for p in STACK_FILES} == {"Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"}
+
+
+def test_every_config_key_the_provider_reads_is_declared_with_a_type_and_description() -> None:
+    declared = PROJECT["config"]
+    assert {f"kustomer:{k}" for k in declared} == set(CONFIG_KEYS)
+    for key, declaration in declared.items():
+        assert declaration["type"] in PULUMI_CONFIG_TYPES, key
+        assert declaration["description"].strip(), key
+        if declaration["type"] == "array":
+            assert "items" in declaration, key
+        if "default" in declaration:
+            assert isinstance(declaration["default"], PULUMI_CONFIG_TYPES[declaration["type"]]), key
+        # A declared key without a default is required by Pulumi; ours all have one (env fallbacks).
+        assert "default" in declaration, key
+        assert not declaration.get("secret"), f"{key}: a secret key cannot have a plaintext default"
+
+
+def test_the_apps_key_is_documented_in_pulumi_yaml() -> None:
+    text = (REPO_ROOT / "Pulumi.yaml").read_text()
+    assert "kustomer:apps" in text
+    for field in ("app", "version", "title", "redirectUris", "scopes", "rotateAfterDays", "rotationTriggers"):
+        assert field in text
+
+
+@pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.name)
+def test_stack_files_are_valid_and_hold_no_secret(stack_file: Path) -> None:
+    config: dict[str, Any] = yaml.safe_load(stack_file.read_text())["config"]
+    declared = PROJECT["config"]
+    for key, value in config.items():
+        if key == APPS_KEY:
+            continue
+        name = key.removeprefix("kustomer:")
+        assert name in declared, f"{stack_file.name}: {key} is not declared in Pulumi.yaml"
+        assert isinstance(value, PULUMI_CONFIG_TYPES[declared[name]["type"]]), key
+    assert "kustomer:apiKey" not in config, "API keys are set with `pulumi config set --secret`, never committed"
+    apps = load_apps(lambda name: config.get(f"kustomer:{name}"))
+    assert apps and all(app.version and app.title for app in apps)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_real_org_stacks_say_how_to_set_the_key_as_a_secret(stack: str) -> None:
+    text = (REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()
+    assert f"pulumi config set --stack {stack} --secret kustomer:apiKey" in text
+    assert "kustomer:orgName" in text and "kustomer:baseUrl" not in text  # the per-org host by default
+
+
+def test_the_dev_stack_targets_the_simulator_with_the_stackone_callback() -> None:
+    config = yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    assert config["kustomer:baseUrl"].startswith("http://127.0.0.1:")
+    uris = config["kustomer:apps"][0]["redirectUris"]
+    assert "https://api.stackone.com/connect/oauth2/kustomer/callback" in uris
