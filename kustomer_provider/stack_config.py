@@ -26,8 +26,7 @@ _SCOPE_RE: Final = re.compile(r"^[a-z_]+(?:\.[a-z_]+)*$")
 def _check_scope(value: str) -> str:
     if not _SCOPE_RE.match(value):
         raise ValueError(
-            "must be a Kustomer role string such as 'org.permission.customer.read', or 'offline_access'; "
-            f"got {value!r}"
+            f"must be a Kustomer role string such as 'org.permission.customer.read', or 'offline_access'; got {value!r}"
         )
     return value
 
