@@ -1,0 +1,93 @@
+"""Builds the simulator's FastAPI app; the routers hold the endpoints."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import rules
+from .context import SimContext
+from .errors import JsonApiError, SimulatorError
+from .faults import ConnectionRegistry, FaultMiddleware, FaultSettings, RateLimiter, Stats
+from .routers import apps, control, misc, oauth
+from .settings import SimulatorSettings
+from .store import Clock, Store
+
+__all__ = ["create_app"]
+
+ROUTERS = (apps, misc, oauth, control)
+
+
+def _error_response(error: SimulatorError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def _simulator_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SimulatorError)
+    return _error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = f"No route for {request.method} {request.url.path}" if exc.status_code in (404, 405) else exc.detail
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return _error_response(JsonApiError(exc.status_code, code, str(detail), headers=dict(exc.headers or {})))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = "/".join(str(part) for part in first.get("loc", ())[1:])
+    return _error_response(
+        JsonApiError(400, "validation_error", str(first.get("msg", "invalid request")), parameter=where or None)
+    )
+
+
+def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """A simulator app with its own state; `clock` (epoch seconds) may be injected by tests."""
+    settings = settings or SimulatorSettings()
+    clock = clock or time.time
+    store = Store(pod=settings.pod, default_org=settings.org, clock=clock, state_file=settings.state_file)
+    store.add_key(settings.api_key, rules.ADMIN_KEY_ROLES)
+    for spec in settings.keys:
+        store.add_key(spec.key, spec.roles, spec.org, spec.pod)
+    stats = Stats()
+    context = SimContext(
+        settings=settings,
+        store=store,
+        faults=FaultSettings(
+            fail_rate=settings.fail_rate,
+            rate_limit=settings.rate_limit,
+            latency_ms=settings.latency_ms,
+            install_ms=settings.install_ms,
+            install_fail=list(settings.install_fail),
+            drop_after_commit_rate=settings.drop_after_commit_rate,
+            auto_consent=settings.auto_consent,
+            page_size=settings.page_size,
+        ),
+        stats=stats,
+        limiter=RateLimiter(clock),
+        connections=ConnectionRegistry(stats),
+        rng=random.Random(settings.seed),
+        routes=[route for module in ROUTERS for route in module.router.routes],
+    )
+    app = FastAPI(
+        title="Kustomer Apps Platform simulator",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
+    app.state.sim = context
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_exception_handler(SimulatorError, _simulator_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(FaultMiddleware, context=context)
+    return app

@@ -1,0 +1,48 @@
+"""Fixtures of the simulator tests: an in-process app with an injected clock."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kustomer_provider.simulator import SimulatorSettings, create_app
+
+from .helpers import FakeClock
+
+with warnings.catch_warnings():
+    # This starlette warns that it prefers httpx2; httpx is what the project ships with.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_client(clock: FakeClock) -> Iterator[MakeClient]:
+    """Factory: a TestClient on a fresh simulator built from these settings (redirects not followed)."""
+    clients: list[TestClient] = []
+
+    def make(**settings: Any) -> TestClient:
+        app = create_app(SimulatorSettings(**settings), clock=clock)
+        client = TestClient(app, follow_redirects=False)
+        client.__enter__()  # one event loop for all its requests: much faster than one per request
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    """A simulator with default settings (install takes 300 ms of the fake clock)."""
+    return make_client()
