@@ -16,7 +16,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from . import assumptions, provider_runtime
 from .client import KustomerClient
-from .errors import KustomerConflictError
+from .errors import KustomerConflictError, KustomerInstallError
 from .models import (
     AvailableApp,
     InputFailure,
@@ -126,12 +126,25 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
         ) from None
 
 
-def _install(client: KustomerClient, registered: AvailableApp) -> InstallRecord:
-    record = client.install(registered.name, registered.version)
-    if record.status == assumptions.INSTALLED:
-        return record
-    timeout = provider_runtime.connection().install_timeout_seconds
-    return client.wait_for_install(registered.name, registered.version, timeout=timeout)
+def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool) -> InstallRecord:
+    try:
+        record = client.install(registered.name, registered.version)
+        if record.status == assumptions.INSTALLED:
+            return record
+        timeout = provider_runtime.connection().install_timeout_seconds
+        return client.wait_for_install(registered.name, registered.version, timeout=timeout)
+    except KustomerInstallError as failed:
+        if not just_registered:
+            raise
+        # The version is registered for good: say how the next run gets past the 409 it would meet.
+        raise KustomerInstallError(
+            f"{failed} Version {registered.version} stays registered (Kustomer keeps every version): after "
+            "fixing the cause, run `pulumi up` again with adopt_existing=True (adoptExisting: true in the "
+            "stack config), or with a higher version.",
+            app_name=failed.app_name,
+            version=failed.version,
+            status=failed.status,
+        ) from None
 
 
 def _outputs(
@@ -186,7 +199,7 @@ class PrivateAppProvider(ResourceProvider):
         client = provider_runtime.client()
         with provider_runtime.app_lock(inputs.app):
             registered = _register(client, inputs)
-            install = _install(client, registered) if inputs.install else None
+            install = _install(client, registered, just_registered=True) if inputs.install else None
         return CreateResult(registered.name, _outputs(props, registered, install, {}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -205,7 +218,7 @@ class PrivateAppProvider(ResourceProvider):
                     clientId=olds.get("client_id"),
                 )
             install_needed = new.install and (needs_version or olds.get("install_status") != assumptions.INSTALLED)
-            install = _install(client, registered) if install_needed else None
+            install = _install(client, registered, just_registered=needs_version) if install_needed else None
         return UpdateResult(_outputs(news, registered, install, olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

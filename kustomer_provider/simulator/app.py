@@ -63,6 +63,7 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
         faults=FaultSettings(
             fail_rate=settings.fail_rate,
             rate_limit=settings.rate_limit,
+            rate_window_s=settings.rate_window_s,
             latency_ms=settings.latency_ms,
             install_ms=settings.install_ms,
             install_fail=list(settings.install_fail),

@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="seed of the fault random generator")
     p.add_argument("--fail-rate", type=_bounded(float, 0, 1), default=0.0)
     p.add_argument("--rate-limit", type=_bounded(int, 0), default=rules.DEFAULT_RATE_LIMIT, help="0 = unlimited")
+    p.add_argument(
+        "--rate-window-s",
+        type=float,
+        default=rules.RATE_LIMIT_WINDOW_S,
+        help="length of the rate-limit window in seconds (Kustomer's is 60; shorter for tests)",
+    )
     p.add_argument("--latency-ms", type=_bounded(float, 0), default=0.0)
     p.add_argument("--install-ms", type=_bounded(float, 0), default=rules.DEFAULT_INSTALL_MS)
     p.add_argument("--install-fail", action="append", default=[], metavar="APP", help="installs of APP fail")
@@ -93,6 +99,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> SimulatorSett
         seed=args.seed,
         fail_rate=args.fail_rate,
         rate_limit=int(args.rate_limit),
+        rate_window_s=float(args.rate_window_s),
         latency_ms=args.latency_ms,
         install_ms=args.install_ms,
         install_fail=tuple(args.install_fail),

@@ -60,6 +60,7 @@ class FaultSettings:
 
     fail_rate: float = 0.0
     rate_limit: int = rules.DEFAULT_RATE_LIMIT
+    rate_window_s: float = rules.RATE_LIMIT_WINDOW_S
     latency_ms: float = 0.0
     install_ms: float = rules.DEFAULT_INSTALL_MS
     install_fail: list[str] = field(default_factory=list)
@@ -92,6 +93,8 @@ class FaultSettings:
             return None if _is_number(value) and 0 <= value <= 1 else "must be a number between 0 and 1"
         if key in ("latency_ms", "install_ms"):
             return None if _is_number(value) and value >= 0 else "must be a number >= 0"
+        if key == "rate_window_s":
+            return None if _is_number(value) and value > 0 else "must be a number of seconds > 0"
         if key == "rate_limit":
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
             return None if ok else "must be an integer >= 0 (0 = unlimited)"
@@ -150,25 +153,28 @@ class Stats:
 
 
 class RateLimiter:
-    """Fixed 60 s windows per org, started by the first request after the previous window ended."""
+    """Fixed windows per org (60 s, as Kustomer's), started by the first request after the previous one ended.
+
+    Tests may shorten the window (``rate_window_s``) to see 429 bursts without waiting a minute.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}
 
-    def hit(self, org: str, limit: int) -> tuple[bool, dict[str, str]]:
+    def hit(self, org: str, limit: int, window_s: float = rules.RATE_LIMIT_WINDOW_S) -> tuple[bool, dict[str, str]]:
         """Charge one request; return (allowed, x-ratelimit-* and, when refused, Retry-After headers)."""
         with self._lock:
             now = self._clock()
             start, count = self._windows.get(org, (now, 0))
-            if now >= start + rules.RATE_LIMIT_WINDOW_S:
+            if now >= start + window_s:
                 start, count = now, 0
             allowed = count < limit
             if allowed:
                 count += 1
             self._windows[org] = (start, count)
-            reset = max(1, math.ceil(start + rules.RATE_LIMIT_WINDOW_S - now))
+            reset = max(1, math.ceil(start + window_s - now))
         headers = {
             "x-ratelimit-limit": str(limit),
             "x-ratelimit-remaining": str(max(0, limit - count)),
@@ -267,11 +273,12 @@ class FaultMiddleware:
             if faults.rate_limit > 0:
                 org = self._authenticated_org(scope)
                 if org is not None:
-                    allowed, extra_headers = ctx.limiter.hit(org, faults.rate_limit)
+                    allowed, extra_headers = ctx.limiter.hit(org, faults.rate_limit, faults.rate_window_s)
                     if not allowed:
                         ctx.stats.count_fault("rate_limited")
                         ctx.stats.count_response(429)
-                        await send_error(send, self._rate_limited(org, faults.rate_limit), extra_headers)
+                        refusal = self._rate_limited(org, faults.rate_limit, faults.rate_window_s)
+                        await send_error(send, refusal, extra_headers)
                         return
             drop = (
                 method == "POST" and faults.drop_after_commit_rate > 0 and (ctx.roll() < faults.drop_after_commit_rate)
@@ -312,12 +319,12 @@ class FaultMiddleware:
         return resolved[0].org
 
     @staticmethod
-    def _rate_limited(org: str, limit: int) -> FirstShapeError:
+    def _rate_limited(org: str, limit: int, window_s: float) -> FirstShapeError:
         return FirstShapeError(
             429,
             "rate_limited",
             f"Rate limit exceeded: org {org} may make {limit} requests per "
-            f"{int(rules.RATE_LIMIT_WINDOW_S)} seconds. Retry after the window resets.",
+            f"{window_s:g} seconds. Retry after the window resets.",
         )
 
     async def _inject_failure(self, send: Send) -> None:

@@ -59,6 +59,7 @@ class SimulatorSettings:
     seed: int | None = None
     fail_rate: float = 0.0
     rate_limit: int = rules.DEFAULT_RATE_LIMIT
+    rate_window_s: float = rules.RATE_LIMIT_WINDOW_S
     latency_ms: float = 0.0
     install_ms: float = rules.DEFAULT_INSTALL_MS
     install_fail: tuple[str, ...] = field(default=())
@@ -72,6 +73,8 @@ class SimulatorSettings:
             raise ValueError("page_size must be at least 1")
         if self.rate_limit < 0:
             raise ValueError("rate_limit must be 0 (unlimited) or more")
+        if self.rate_window_s <= 0:
+            raise ValueError("rate_window_s must be above 0")
         if self.latency_ms < 0 or self.install_ms < 0:
             raise ValueError("latency_ms and install_ms must not be negative")
         if not 0 <= self.port <= 65535:

@@ -163,6 +163,7 @@ def test_get_and_update_faults(client: TestClient) -> None:
     assert defaults == {
         "fail_rate": 0.0,
         "rate_limit": 1000,
+        "rate_window_s": 60.0,
         "latency_ms": 0.0,
         "install_ms": 300.0,
         "install_fail": [],
@@ -206,3 +207,12 @@ def test_bad_fault_values_are_400_naming_the_key(client: TestClient, key: str, v
 
 def test_faults_body_must_be_an_object(client: TestClient) -> None:
     assert client.post("/_sim/faults", json=[1]).status_code == 400
+
+
+def test_a_short_rate_window_resets_quickly(make_client: MakeClient, clock: FakeClock) -> None:
+    client = make_client(rate_limit=1, rate_window_s=2.0)
+    assert client.get("/v1/apps", headers=ADMIN).status_code == 200
+    refused = client.get("/v1/apps", headers=ADMIN)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
+    clock.advance(2.0)
+    assert client.get("/v1/apps", headers=ADMIN).status_code == 200
