@@ -152,7 +152,7 @@ def _api_error(response: httpx.Response, method: str, path: str) -> KustomerAPIE
     status = response.status_code
     code, detail, pointer = _error_fields(response)
     detail = redact(detail) if detail else None
-    said = f": {detail}" if detail else ""
+    said = f": {detail.rstrip('.')}" if detail else ""
     where = f"{method} {path} answered {status}{said}"
     kwargs: dict[str, Any] = {
         "method": method,

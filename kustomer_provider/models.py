@@ -253,7 +253,13 @@ class PrivateAppInputs(_Inputs):
         return [f for f in fields if getattr(self, f) != getattr(other, f)]
 
 
-TriggerValue = str | int | float | bool
+def _check_trigger_value(value: Any) -> Any:
+    if not isinstance(value, str | int | float | bool):
+        raise ValueError(f"must be a string, number or boolean (a value that changes to rotate); got {value!r}")
+    return value
+
+
+TriggerValue = Annotated[Any, AfterValidator(_check_trigger_value)]
 
 
 class AppSecretInputs(_Inputs):
@@ -313,7 +319,7 @@ def _touches_unknown(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> boo
 
 _FRIENDLY: Final = {
     "missing": "is required",
-    "extra_forbidden": "is not an input of this resource",
+    "extra_forbidden": "is not an input of this resource (check the spelling)",
     "string_type": "must be a string",
     "bool_type": "must be true or false",
     "list_type": "must be a list",

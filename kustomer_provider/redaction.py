@@ -40,6 +40,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(['\"](?:{_JSON_FIELDS})['\"]\s*:\s*['\"])[^'\"]*"), rf"\1{REDACTED}"),
     # Forms and query strings: client_secret=value
     (re.compile(rf"(?<![A-Za-z0-9_])((?:{_FIELDS})=)[^&\s'\"]+"), rf"\1{REDACTED}"),
+    # Free text: "clientSecret abc123...", "access token: abc123..." (long token-like values only).
+    (
+        re.compile(
+            r"(?i)\b((?:client[ _-]?secret|access[ _-]?token|refresh[ _-]?token|api[ _-]?key)\s*[:=]?\s+)"
+            r"[A-Za-z0-9._~+/-]{12,}"
+        ),
+        rf"\1{REDACTED}",
+    ),
 )
 
 _known_secrets: set[str] = set()

@@ -90,6 +90,8 @@ def load_apps(get_object: Callable[[str], Any]) -> list[AppConfig]:
         except ValidationError as exc:
             for error in exc.errors():
                 message = str(error["msg"]).removeprefix("Value error, ")
+                if error["type"] == "extra_forbidden":
+                    message = "is not a field of an app (check the spelling; see Pulumi.yaml for the fields)"
                 problems.append(f"{_path((index, *error['loc']))}: {message}")
     seen: dict[str, int] = {}
     for index, app in enumerate(apps):

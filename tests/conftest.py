@@ -47,3 +47,15 @@ def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
         return Engine(tmp_path / f"stack-{count}", **options)
 
     return factory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kustomer")
+    group.addoption(
+        "--soak-lifecycles",
+        type=int,
+        default=2,
+        help="lifecycles the soak test runs (default 2, for CI; the README's figures come from 20)",
+    )
+    group.addoption("--soak-apps", type=int, default=2, help="apps per soak lifecycle (default 2)")
+    group.addoption("--soak-report", default=None, help="write the soak's figures as JSON to this file")

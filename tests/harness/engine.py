@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,9 @@ class Result:
     provider_calls: dict[str, int] = field(default_factory=dict)
     changes: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
     traceback: str = ""
+    #: Seconds from the program's start (or the operation's first provider call) to its last call,
+    #: without process start-up: what the provider costs.
+    deployment_seconds: float = 0.0
 
     @property
     def outputs(self) -> dict[str, Any]:
@@ -162,6 +166,7 @@ class Engine:
             provider_stderr=data["provider_stderr"],
             provider_calls=data["provider_calls"],
             traceback=data.get("traceback", ""),
+            deployment_seconds=data.get("deployment_seconds", 0.0),
         )
         if result.ok and not preview and tainted:
             (self.workdir / "tainted.json").unlink()
@@ -177,6 +182,7 @@ class Engine:
         deployment = Deployment(provider, state, parallel=self.parallel)
         error = None
         changes: dict[str, dict[str, tuple[Any, Any]]] = {}
+        started = time.perf_counter()
         try:
             provider.configure(self._all_config())
             if operation == "destroy":
@@ -186,6 +192,7 @@ class Engine:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         finally:
+            elapsed = time.perf_counter() - started
             stderr = provider.close()
         result = Result(
             ok=error is None,
@@ -195,6 +202,7 @@ class Engine:
             provider_stderr=stderr,
             provider_calls=provider.calls,
             changes=changes,
+            deployment_seconds=elapsed,
         )
         return result.raise_for_failure() if check else result
 

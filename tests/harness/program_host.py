@@ -87,6 +87,9 @@ def main(request_path: str, result_path: str) -> int:
         return value
 
     result: dict[str, Any] = {"ok": True, "error": None, "outputs": {}}
+    import time
+
+    started = time.perf_counter()
     program = request["program"]
     sys.path.insert(0, str(Path(program).parent))
     try:
@@ -108,6 +111,8 @@ def main(request_path: str, result_path: str) -> int:
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
     finally:
+        # The deployment proper: from the program's start to the last provider call (no process start-up).
+        result["deployment_seconds"] = time.perf_counter() - started
         result["steps"] = [[s.urn, s.op, s.detail] for s in deployment.steps]
         result["check_failures"] = [list(f) for f in deployment.failures]
         result["provider_calls"] = provider.calls

@@ -65,7 +65,9 @@ class ProviderServer:
 
     def __init__(self, *, project: str = "kustomer", env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> None:
         self._stderr = tempfile.NamedTemporaryFile(prefix="provider-stderr-", suffix=".log", delete=False)
-        process_env = {**os.environ, **(env or {}), "PULUMI_PROJECT": project, "PYTHONUNBUFFERED": "1"}
+        # Hermetic: KUSTOMER_* variables of the test runner never leak in; a test passes the ones it means.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("KUSTOMER_")}
+        process_env = {**inherited, **(env or {}), "PULUMI_PROJECT": project, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.dynamic"],
             cwd=cwd,

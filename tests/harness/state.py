@@ -127,15 +127,15 @@ class StackState:
         return waves
 
     def save(self) -> None:
-        with self._lock:
+        with self._lock:  # also serializes the writes: one temp file per state
             data = {
                 "version": 1,
                 "resources": [r.to_json(self.key) for r in self.resources.values()],
                 "outputs": seal(self.outputs, set(), self.key),
             }
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        os.replace(tmp, self.path)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+            os.replace(tmp, self.path)
 
     def raw_text(self) -> str:
         """The state file as stored on disk (what a scan for leaked values must search)."""

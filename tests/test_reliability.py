@@ -1,0 +1,235 @@
+"""Faults, rate limits, permission errors and concurrency: `pulumi up` survives or fails loudly and safely."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from kustomer_provider import provider_runtime
+from kustomer_provider.client import KustomerClient, RetryPolicy
+from kustomer_provider.errors import KustomerNotFoundError
+from kustomer_provider.private_app import PrivateAppProvider
+from kustomer_provider.simulator import SimulatorProcess
+from tests.conftest import RAW_PROGRAM, EngineFactory
+from tests.test_lifecycle import dev_apps, sim_app, token_status_for
+
+APP = "stackone_link"
+
+
+def test_up_completes_under_30_percent_5xx_and_429_bursts(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    # Three apps: some 20 requests, so that a 30% failure rate surely strikes (0.7^20 < 0.1%).
+    apps = dev_apps() + [{**dev_apps()[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)]
+    simulator.set_faults(fail_rate=0.3, rate_limit=4, rate_window_s=1.0)
+    engine = make_engine({"kustomer:apps": apps})
+    result = engine.up()
+    app = result.outputs["apps"][APP]
+    assert sorted(result.outputs["apps"]) == ["extra_app_0", "extra_app_1", APP]
+    faults = simulator.stats()["faults"]
+    assert faults["fail_500"] + faults["fail_502"] + faults["fail_503"] > 0
+    assert faults["rate_limited"] > 0
+    assert "info: retrying" in result.provider_stderr
+    simulator.set_faults(fail_rate=0.0, rate_limit=0)
+    state = sim_app(simulator, app["appName"])
+    assert list(state["versions"]) == ["1.0.0"] and state["installed"]["status"] == "installed"
+    assert state["secret"]["current_fingerprint"] == engine.state.by_name(f"{APP}-secret").outputs["fingerprint"]
+    assert token_status_for(simulator, app) == 200
+
+
+def test_up_survives_answers_dropped_after_commit(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    # Every write commits and then loses its answer once in two: register, install and mint are all retried.
+    simulator.set_faults(drop_after_commit_rate=0.5)
+    engine = make_engine()
+    result = engine.up()
+    app = result.outputs["apps"][APP]
+    assert simulator.stats()["faults"]["dropped_after_commit"] > 0
+    simulator.set_faults(drop_after_commit_rate=0.0)
+    state = sim_app(simulator, app["appName"])
+    assert list(state["versions"]) == ["1.0.0"]  # a retried register adopted its own version: no duplicate
+    # A retried mint returns the newest secret: the one in the state is the one Kustomer accepts.
+    assert state["secret"]["current_fingerprint"] == engine.state.by_name(f"{APP}-secret").outputs["fingerprint"]
+    assert token_status_for(simulator, app) == 200
+
+
+def test_permanent_403_fails_at_once_naming_the_missing_role(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    simulator.add_key("reader-key-0123456789", ["org.permission.apps.read"])
+    simulator.reset_stats()
+    started = time.monotonic()
+    result = make_engine(secret_config={"kustomer:apiKey": "reader-key-0123456789"}).up(check=False)
+    elapsed = time.monotonic() - started
+    assert not result.ok
+    assert "403" in result.error and "org.admin.apps" in result.error
+    assert "reader-key-0123456789" not in result.error + result.provider_stderr
+    assert simulator.stats()["requests"] == {"POST /v1/apps/available": 1}  # no retry
+    assert elapsed < 15  # no backoff: process start-up only
+
+
+def test_unknown_key_and_wrong_region_key_say_which(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    unknown = make_engine(secret_config={"kustomer:apiKey": "no-such-key-0123456789"}).up(check=False)
+    assert "401" in unknown.error and "kustomer:apiKey" in unknown.error
+    simulator.add_key("eu-key-0123456789", ["org.admin.apps", "org.permission.apps"], pod="prod2")
+    other_region = make_engine(secret_config={"kustomer:apiKey": "eu-key-0123456789"}).up(check=False)
+    assert "another Kustomer region" in other_region.error and "prod2" in other_region.error
+    for result in (unknown, other_region):
+        assert "0123456789" not in result.error + result.provider_stderr
+
+
+def test_install_failure_reports_kustomers_reason_and_how_to_recover(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    simulator.set_faults(install_fail=[APP])
+    failed = make_engine().up(check=False)
+    assert not failed.ok
+    assert "simulated failure" in failed.error and "adopt_existing=True" in failed.error
+    simulator.set_faults(install_fail=[])
+    recovered = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)}).up()
+    app = recovered.outputs["apps"][APP]
+    assert list(sim_app(simulator, app["appName"])["versions"]) == ["1.0.0"]
+    assert token_status_for(simulator, app) == 200
+
+
+def test_install_timeout_reports_the_last_status(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    simulator.set_faults(install_ms=60_000)
+    result = make_engine({"kustomer:installTimeoutSeconds": "1"}).up(check=False)
+    assert not result.ok
+    assert "did not finish within 1s" in result.error and "last status: installing" in result.error
+
+
+def test_many_apps_in_parallel_share_one_client(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+    specs = [
+        {"name": f"app{i}", "app": {"app": f"parallel_app_{i}", "version": "1.0.0", "title": f"App {i}"}, "secret": {}}
+        for i in range(8)
+    ]
+    simulator.set_faults(fail_rate=0.1)
+    engine = make_engine({"kustomer:testApps": specs}, program=RAW_PROGRAM, parallel=4)
+    simulator.reset_stats()
+    result = engine.up()
+    simulator.set_faults(fail_rate=0.0)
+    assert len(result.ops("create")) == 16
+    apps = simulator.state()["orgs"]["acme"]["apps"]
+    for i in range(8):
+        output = result.outputs["apps"][f"app{i}"]
+        assert list(apps[output["appName"]]["versions"]) == ["1.0.0"]
+        assert apps[output["appName"]]["secret"]["current_fingerprint"] == output["fingerprint"]
+    # One provider process, one connection pool: a handful of connections for 8 apps, not one per request.
+    assert simulator.stats()["connections"] <= 8
+
+
+def test_the_shared_client_is_thread_safe(simulator: SimulatorProcess) -> None:
+    simulator.reset_stats()
+    errors: list[BaseException] = []
+    with KustomerClient(base_url=simulator.url, api_key=simulator.api_key) as client:
+
+        def work() -> None:
+            try:
+                for _ in range(10):
+                    client.list_installed()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert client.stats.requests["GET /v1/apps"] == 80
+    stats = simulator.stats()
+    assert stats["requests"]["GET /v1/apps"] == 80
+    assert stats["connections"] <= 8
+
+
+class _SlowClient:
+    """Records how many creates run at once on one app."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def register_version(self, definition: dict[str, Any]) -> Any:
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        time.sleep(0.05)
+        with self.lock:
+            self.active -= 1
+        from kustomer_provider.models import AvailableApp
+
+        name = f"{definition['app']}_{'0' * 24}"
+        return AvailableApp(id=f"{name}-1.0.0", name=name, version=definition["version"], clientId="cid")
+
+
+def test_operations_on_one_app_are_serialized() -> None:
+    slow = _SlowClient()
+    provider_runtime.reset(client_factory=lambda _settings: slow)  # type: ignore[arg-type,return-value]
+    provider_runtime.configure({"kustomer:apiKey": "k-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
+    try:
+        props = {"app": "same_app", "version": "1.0.0", "title": "T", "install": False}
+        threads = [threading.Thread(target=PrivateAppProvider().create, args=(dict(props),)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert slow.most == 1
+        assert provider_runtime.app_lock("same_app") is provider_runtime.app_lock(f"same_app_{'ab' * 12}")
+    finally:
+        provider_runtime.reset()
+
+
+def test_5xx_are_retried_with_backoff_within_the_budget(simulator: SimulatorProcess) -> None:
+    slept: list[float] = []
+    simulator.set_faults(fail_rate=1.0)
+    client = KustomerClient(
+        base_url=simulator.url,
+        api_key=simulator.api_key,
+        retry=RetryPolicy(max_attempts=4, base_delay=0.2, max_delay=5.0, total_budget=30.0),
+        sleep=slept.append,
+        seed=7,
+    )
+    with client, pytest.raises(Exception, match="retries did not get through"):
+        client.list_available()
+    assert len(slept) == 3
+    # Exponential with jitter: each wait in [ceiling/2, ceiling], the ceiling doubling from 0.2 s, unless the
+    # answer (a 503) asked for more with Retry-After: 1.
+    for wait, ceiling in zip(slept, (0.2, 0.4, 0.8), strict=True):
+        assert ceiling / 2 <= wait <= ceiling or wait == 1.0, slept
+    assert simulator.stats()["requests"]["GET /v1/apps/available"] == 4
+
+
+def test_429_waits_for_the_window(simulator: SimulatorProcess) -> None:
+    simulator.set_faults(rate_limit=2, rate_window_s=1.0)
+    with KustomerClient(base_url=simulator.url, api_key=simulator.api_key) as client:
+        started = time.monotonic()
+        for _ in range(5):
+            client.list_installed()
+        elapsed = time.monotonic() - started
+    assert simulator.stats()["faults"]["rate_limited"] >= 1
+    assert elapsed >= 0.9  # it waited for a window reset instead of failing
+    assert client.stats.retries["status:429"] >= 1
+
+
+def test_nothing_is_retried_on_4xx(simulator: SimulatorProcess) -> None:
+    simulator.reset_stats()
+    with KustomerClient(base_url=simulator.url, api_key=simulator.api_key) as client:
+        with pytest.raises(KustomerNotFoundError):
+            client.mint_secret("no_such_app")
+    assert simulator.stats()["requests"] == {"POST /v1/apps/available/{name}/secret": 1}
+
+
+def test_connection_refused_is_reported_with_the_host() -> None:
+    client = KustomerClient(
+        base_url="http://127.0.0.1:9", api_key="k-0123456789", retry=RetryPolicy(max_attempts=2), sleep=lambda s: None
+    )
+    with client, pytest.raises(Exception, match=r"127\.0\.0\.1:9 is reachable") as info:
+        client.list_available()
+    assert "k-0123456789" not in str(info.value)
