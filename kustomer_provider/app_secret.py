@@ -94,7 +94,7 @@ class AppSecretProvider(ResourceProvider):
         # Never mint here: a mint may revoke the secret consumers hold. Only check the app still exists.
         client = provider_runtime.client()
         app_name = str(props.get("app_name", ""))
-        if not client.versions_of(app_name):
+        if not client.versions_of(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS):
             return ReadResult("", {})
         return ReadResult(id_, dict(props))
 

@@ -40,6 +40,7 @@ from .errors import (
     KustomerTransportError,
 )
 from .models import AvailableApp, InstalledApp, InstallRecord, MintedSecret
+from .pacing import InstallDurationEstimate, RateLimitGovernor
 from .redaction import redact, register_secret
 
 __all__ = [
@@ -84,8 +85,6 @@ NO_RETRY: Final = RetryPolicy(max_attempts=1)
 
 # Status codes worth another try: rate limited, or Kustomer (or a proxy in front of it) failed.
 _RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
-_INSTALL_POLL_FIRST: Final = 0.1
-_INSTALL_POLL_MAX: Final = 2.0
 
 
 @dataclass
@@ -238,6 +237,13 @@ class KustomerClient:
         self.stats = ClientStats()
         self._sleep = sleep
         self._clock = clock
+        self.governor = RateLimitGovernor(clock=clock, sleep=sleep)
+        self.install_durations = InstallDurationEstimate()
+        # Listings kept for a few seconds so that a refresh of many resources reads the org once.
+        self._snapshots: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._snapshot_locks: dict[str, threading.Lock] = {}
+        self._snapshots_lock = threading.Lock()
+        self._install_started: dict[tuple[str, str], float] = {}
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
         self._rng_lock = threading.Lock()
         self._http = httpx.Client(
@@ -279,6 +285,8 @@ class KustomerClient:
         ambiguous_before = False
         while True:
             attempt += 1
+            if waited := self.governor.before_request():
+                logger.info("the org's request budget is nearly spent: waited %.1fs for it to renew", waited)
             self.stats.count_request(f"{method} {path.split('?')[0]}")
             failure: KustomerAPIError | KustomerTransportError
             try:
@@ -295,7 +303,10 @@ class KustomerClient:
                 )
                 reason, wait_hint = f"transport:{type(exc).__name__}", None
             else:
+                self.governor.observe(response.headers)
                 if assumptions.is_success(response.status_code):
+                    if method != "GET":
+                        self._forget_snapshots()
                     return response
                 failure = _api_error(response, method, path)
                 if response.status_code not in _RETRY_STATUS:
@@ -348,6 +359,24 @@ class KustomerClient:
                 )
             next_path = url.raw_path.decode()
 
+    def _listing(self, path: str, max_age: float) -> list[dict[str, Any]]:
+        """Every resource of a list endpoint; reused for ``max_age`` s, fetched once for concurrent callers."""
+        if max_age <= 0:
+            return list(self._paged(path))
+        with self._snapshots_lock:
+            lock = self._snapshot_locks.setdefault(path, threading.Lock())
+        with lock:
+            cached = self._snapshots.get(path)
+            if cached is not None and self._clock() - cached[0] <= max_age:
+                return cached[1]
+            resources = list(self._paged(path))
+            self._snapshots[path] = (self._clock(), resources)
+            return resources
+
+    def _forget_snapshots(self) -> None:
+        # Any write may change what a listing shows.
+        self._snapshots.clear()
+
     # -- the API ---------------------------------------------------------------------------------------
 
     def register_version(self, definition: Mapping[str, Any]) -> AvailableApp:
@@ -367,28 +396,32 @@ class KustomerClient:
             raise
         return AvailableApp.from_resource(body["data"])
 
-    def list_available(self) -> list[AvailableApp]:
-        """Every app version the org may install (``GET /v1/apps/available``, all pages)."""
-        return [AvailableApp.from_resource(r) for r in self._paged("/v1/apps/available")]
+    def list_available(self, *, max_age: float = 0.0) -> list[AvailableApp]:
+        """Every app version the org may install (``GET /v1/apps/available``, all pages).
 
-    def versions_of(self, app: str) -> list[AvailableApp]:
+        ``max_age``: reuse a listing fetched at most that many seconds ago (and not since a write).
+        """
+        return [AvailableApp.from_resource(r) for r in self._listing("/v1/apps/available", max_age)]
+
+    def versions_of(self, app: str, *, max_age: float = 0.0) -> list[AvailableApp]:
         """The registered versions of one app, by bare (``myapp``) or namespaced name, oldest first."""
-        return [a for a in self.list_available() if _same_app(a, app)]
+        return [a for a in self.list_available(max_age=max_age) if _same_app(a, app)]
 
     def find_version(self, app: str, version: str) -> AvailableApp | None:
         """One registered version of an app, or ``None``."""
         return next((a for a in self.versions_of(app) if a.version == version), None)
 
-    def list_installed(self) -> list[InstalledApp]:
+    def list_installed(self, *, max_age: float = 0.0) -> list[InstalledApp]:
         """The org's installed apps with their installed version and newest install state."""
-        return [InstalledApp.model_validate(r.get("attributes") or {}) for r in self._paged("/v1/apps")]
+        return [InstalledApp.model_validate(r.get("attributes") or {}) for r in self._listing("/v1/apps", max_age)]
 
-    def installed_app(self, app_name: str) -> InstalledApp | None:
+    def installed_app(self, app_name: str, *, max_age: float = 0.0) -> InstalledApp | None:
         """The install state of one app (namespaced name), or ``None`` if it was never installed."""
-        return next((i for i in self.list_installed() if i.name == app_name), None)
+        return next((i for i in self.list_installed(max_age=max_age) if i.name == app_name), None)
 
     def install(self, app_name: str, version: str) -> InstallRecord:
         """Start installing one version (``POST /v1/apps/install``); returns the install's record."""
+        self._install_started[(app_name, version)] = self._clock()
         body = self._send("POST", "/v1/apps/install", json_body=assumptions.install_request_body(app_name, version))
         return InstallRecord.model_validate(body.json()["data"]["attributes"])
 
@@ -397,17 +430,29 @@ class KustomerClient:
         records = self._get_json(assumptions.install_status_path(app_name, version)).get("data") or []
         return InstallRecord.model_validate(records[0]["attributes"]) if records else None
 
-    def wait_for_install(self, app_name: str, version: str, *, timeout: float) -> InstallRecord:
-        """Poll until the install of ``version`` is final; raise if it failed or took too long."""
-        deadline = self._clock() + timeout
-        interval = _INSTALL_POLL_FIRST
+    def wait_for_install(
+        self, app_name: str, version: str, *, timeout: float, started: float | None = None
+    ) -> InstallRecord:
+        """Poll until the install of ``version`` is final; raise if it failed or took too long.
+
+        ``started`` (the client's clock when the install was requested) times the polls from what earlier
+        installs took: the first read comes when this one should be done, not on a fixed beat.
+        """
+        if started is None:
+            started = self._install_started.get((app_name, version), self._clock())
+        deadline = started + timeout
         last: InstallRecord | None = None
+        still_running_at = 0.0
         while True:
+            remaining = deadline - self._clock()
+            if remaining > 0:
+                self._sleep(min(self.install_durations.next_wait(self._clock() - started), remaining))
             last = self.install_status(app_name, version)
             if last is not None and last.status in assumptions.INSTALL_TERMINAL_STATUSES:
+                self.install_durations.observe(still_running_at, self._clock() - started)
                 break
-            remaining = deadline - self._clock()
-            if remaining <= 0:
+            still_running_at = self._clock() - started
+            if self._clock() >= deadline:
                 status = last.status if last else "not started"
                 raise KustomerInstallError(
                     f"The install of {app_name} {version} did not finish within {timeout:.0f}s (last "
@@ -417,8 +462,6 @@ class KustomerClient:
                     version=version,
                     status=status,
                 )
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 1.5, _INSTALL_POLL_MAX)
         if last.status == assumptions.INSTALL_FAILED:
             reason = redact(last.error) if last.error else "Kustomer gave no reason"
             raise KustomerInstallError(

@@ -224,11 +224,11 @@ class PrivateAppProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = provider_runtime.client()
         name = id_ or str(props.get("app_name", ""))
-        versions = client.versions_of(name)
+        versions = client.versions_of(name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
         if not versions:
             return ReadResult("", {})
         latest = max(versions, key=lambda v: SemVer.parse(v.version))
-        installed = client.installed_app(latest.name)
+        installed = client.installed_app(latest.name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
         outs = dict(props)
         outs.update(
             app_name=latest.name,

@@ -21,7 +21,10 @@ from .client import KustomerClient
 from .connection import CONFIG_KEYS, Connection, resolve_connection
 from .redaction import redact
 
-__all__ = ["app_lock", "client", "configure", "connection", "reset"]
+__all__ = ["READ_MAX_AGE_SECONDS", "app_lock", "client", "configure", "connection", "reset"]
+
+#: A refresh reads every resource at once: they share one listing of the org if it is this fresh.
+READ_MAX_AGE_SECONDS = 5.0
 
 _lock = threading.Lock()
 _config: dict[str, Any] = {}

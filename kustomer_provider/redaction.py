@@ -44,6 +44,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)\b((?:client[ _-]?secret|access[ _-]?token|refresh[ _-]?token|api[ _-]?key)\s*[:=]?\s+)"
+            r"(?!/|\.{1,2}/|[a-z][a-z0-9+.-]*://)"  # a file path or a URL is not the secret itself
             r"[A-Za-z0-9._~+/-]{12,}"
         ),
         rf"\1{REDACTED}",

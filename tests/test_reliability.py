@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from kustomer_provider import provider_runtime
@@ -24,9 +25,25 @@ def test_up_completes_under_30_percent_5xx_and_429_bursts(
 ) -> None:
     # Three apps: some 20 requests, so that a 30% failure rate surely strikes (0.7^20 < 0.1%).
     apps = dev_apps() + [{**dev_apps()[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)]
-    simulator.set_faults(fail_rate=0.3, rate_limit=4, rate_window_s=1.0)
+    simulator.set_faults(fail_rate=0.3, rate_limit=8, rate_window_s=1.0)
     engine = make_engine({"kustomer:apps": apps})
-    result = engine.up()
+    # Another client of the org spends the shared budget in bursts meanwhile, so 429s come unannounced.
+    stop = threading.Event()
+
+    def noisy_neighbour() -> None:
+        with httpx.Client(base_url=simulator.url, headers={"Authorization": f"Bearer {simulator.api_key}"}) as http:
+            while not stop.is_set():
+                for _ in range(6):
+                    http.get("/v1/users/current")
+                stop.wait(0.7)
+
+    neighbour = threading.Thread(target=noisy_neighbour)
+    neighbour.start()
+    try:
+        result = engine.up()
+    finally:
+        stop.set()
+        neighbour.join()
     app = result.outputs["apps"][APP]
     assert sorted(result.outputs["apps"]) == ["extra_app_0", "extra_app_1", APP]
     faults = simulator.stats()["faults"]

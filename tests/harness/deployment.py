@@ -113,8 +113,7 @@ class Deployment:
                 delete_before_replace=options.delete_before_replace,
             )
             if not self.preview:
-                self.state.put(resource)
-                self.state.save()
+                self.state.put(resource)  # saved when the program is done (program_host), as one checkpoint
             return resource
 
         if old is None:

@@ -105,12 +105,13 @@ def main(request_path: str, result_path: str) -> int:
         deployment.finish()
         if not request["preview"]:
             state.outputs = result["outputs"]
-            state.save()
     except BaseException as exc:  # report every failure to the test, as the CLI would print it
         result["ok"] = False
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
     finally:
+        if not request["preview"]:
+            state.save()  # what was created before a failure stays in the state, as in Pulumi
         # The deployment proper: from the program's start to the last provider call (no process start-up).
         result["deployment_seconds"] = time.perf_counter() - started
         result["steps"] = [[s.urn, s.op, s.detail] for s in deployment.steps]

@@ -1,0 +1,249 @@
+"""What `pulumi up` costs per app: requests, waiting and connections, against a bound and a naive baseline.
+
+    .venv/bin/python -m benchmarks.run --apps 50 --latency-ms 50 --install-ms 1000 --out benchmarks/results/n50.json
+
+Starts the simulator with the given latency per request and install duration, provisions N apps with their
+secrets through the engine harness (the SDK's real `python -m pulumi.dynamic` over gRPC, the program under
+mocks), then runs a no-op up, a refresh, a rotation of every secret and a destroy. Per phase it prints and
+writes: wall time, requests by endpoint and TCP connections opened (the simulator's stats), and the ratio
+to the bound. In the same run, the baseline: the tutorial's curl sequence (register, mint, install, then
+poll once a second until installed), one new connection per request, one app after another.
+
+Two bounds (see the README's performance section):
+- `bound` (the issue's formula): the longest chain of requests one resource needs x latency x ceil(N/4),
+  plus the install duration once where the phase waits for installs.
+- `worker_bound`: the same with the install duration inside each wave of four, because the provider host
+  serves 4 operations at once and a create returns only when its install is final.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from kustomer_provider.simulator import SimulatorProcess  # noqa: E402
+from tests.harness.engine import Engine, Result  # noqa: E402
+
+WORKERS = 4  # the dynamic-provider host's thread pool
+# Requests of the longest chain one resource needs, per phase.
+CHAINS = {
+    "up (create)": 3,  # app: register, install, one status read when it is done (its secret: one mint)
+    "no-op up": 0,
+    "refresh": 2,  # app: list versions, list installs
+    "rotate all secrets": 1,  # secret: one mint
+    "destroy": 0,
+}
+WAITS_FOR_INSTALLS = {"up (create)"}
+CALLBACK = "https://api.stackone.com/connect/oauth2/kustomer/callback"
+
+
+def apps_config(n: int, trigger: str = "") -> list[dict[str, Any]]:
+    apps = []
+    for i in range(n):
+        app: dict[str, Any] = {
+            "app": f"bench_app_{i:03d}",
+            "version": "1.0.0",
+            "title": f"Benchmark app {i}",
+            "redirectUris": [CALLBACK],
+            "scopes": ["org.permission.customer.read", "offline_access"],
+        }
+        if trigger:
+            app["rotationTriggers"] = {"rotation": trigger}
+        apps.append(app)
+    return apps
+
+
+def phase_row(
+    name: str, result: Result, wall: float, stats: dict[str, Any], n: int, latency: float, install: float
+) -> dict[str, Any]:
+    chain = CHAINS[name]
+    waves = math.ceil(n / WORKERS)
+    waits = install if name in WAITS_FOR_INSTALLS else 0.0
+    bound = chain * latency * waves + waits
+    worker_bound = waves * (chain * latency + waits) + (waves * latency if name in WAITS_FOR_INSTALLS else 0.0)
+    requests = dict(sorted(stats["requests"].items()))
+    total = sum(requests.values())
+    deployment = result.deployment_seconds
+    return {
+        "phase": name,
+        "wall_s": round(wall, 3),
+        "deployment_s": round(deployment, 3),
+        "requests": total,
+        "requests_per_app": round(total / n, 2),
+        "requests_by_endpoint": requests,
+        "connections": stats["connections"],
+        "faults": {k: v for k, v in stats["faults"].items() if v},
+        "bound_s": round(bound, 3),
+        "ratio_to_bound": round(deployment / bound, 2) if bound else None,
+        "worker_bound_s": round(worker_bound, 3),
+        "ratio_to_worker_bound": round(deployment / worker_bound, 2) if worker_bound else None,
+        "ok": result.ok,
+    }
+
+
+def run_baseline(sim: SimulatorProcess, n: int) -> dict[str, Any]:
+    """The tutorial by hand: register, mint, install, poll every second; a new connection per request."""
+    headers = {"Authorization": f"Bearer {sim.api_key}", "Content-Type": "application/json"}
+
+    def call(method: str, path: str, body: Any = None) -> httpx.Response:
+        with httpx.Client(base_url=sim.url, headers=headers, timeout=60) as http:  # like one curl each
+            return http.request(method, path, json=body)
+
+    sim.reset_stats()
+    started = time.perf_counter()
+    for i in range(n):
+        definition = {"app": f"baseline_app_{i:03d}", "version": "1.0.0", "title": f"Baseline {i}",
+                      "visibility": "private", "redirectUris": [CALLBACK]}  # fmt: skip
+        name = call("POST", "/v1/apps/available", definition).json()["data"]["attributes"]["name"]
+        call("POST", f"/v1/apps/available/{name}/secret", {})
+        call("POST", "/v1/apps/install", {"app": name, "version": "1.0.0"})
+        while True:
+            time.sleep(1.0)
+            installs = call("GET", f"/v1/apps/{name}-1.0.0").json()["data"]
+            if installs and installs[0]["attributes"]["status"] == "installed":
+                break
+    wall = time.perf_counter() - started
+    stats = sim.stats()
+    return {
+        "wall_s": round(wall, 3),
+        "requests": sum(stats["requests"].values()),
+        "connections": stats["connections"],
+    }
+
+
+def import_time(runs: int = 5) -> dict[str, float]:
+    """Median seconds to import the provider modules in a fresh interpreter (and pulumi.dynamic alone)."""
+
+    def median(code: str) -> float:
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
+            samples.append(time.perf_counter() - started)
+        return round(statistics.median(samples), 3)
+
+    ours = median("import pulumi.dynamic, kustomer_provider.private_app, kustomer_provider.app_secret")
+    sdk = median("import pulumi.dynamic")
+    return {"provider_import_s": ours, "pulumi_dynamic_alone_s": sdk, "ours_on_top_s": round(ours - sdk, 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--apps", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--install-ms", type=float, default=1000.0)
+    parser.add_argument("--rate-limit", type=int, default=0, help="requests per minute per org (0 = none)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (it takes N x ~1.3 s)")
+    parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    args = parser.parse_args(argv)
+    n, latency, install = args.apps, args.latency_ms / 1000, args.install_ms / 1000
+
+    sim_args = ["--latency-ms", str(args.latency_ms), "--install-ms", str(args.install_ms),
+                "--rate-limit", str(args.rate_limit)]  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    with SimulatorProcess(sim_args) as sim, tempfile.TemporaryDirectory() as workdir:
+        engine = Engine(
+            Path(workdir),
+            config={
+                "kustomer:orgName": "acme",
+                "kustomer:baseUrl": sim.url,
+                "kustomer:installTimeoutSeconds": "600",
+                "kustomer:apps": apps_config(n),
+            },
+            secret_config={"kustomer:apiKey": sim.api_key},
+        )
+        phases = [
+            ("up (create)", lambda: engine.up(check=False)),
+            ("no-op up", lambda: engine.up(check=False)),
+            ("refresh", lambda: engine.refresh(check=False)),
+            ("rotate all secrets", lambda: _rotate(engine, n)),
+            ("destroy", lambda: engine.destroy(check=False)),
+        ]
+        provider_sizes: Counter[str] = Counter()
+        for name, run in phases:
+            sim.reset_stats()
+            started = time.perf_counter()
+            result = run()
+            wall = time.perf_counter() - started
+            if name == "up (create)":
+                for resource in engine.state:
+                    provider_sizes[resource.type.rsplit(":", 1)[-1]] = len(resource.inputs["__provider"])
+            row = phase_row(name, result, wall, sim.stats(), n, latency, install)
+            rows.append(row)
+            if not result.ok:
+                print(f"{name} failed: {result.error}", file=sys.stderr)
+        baseline = None if args.no_baseline else run_baseline(sim, n)
+
+    report = {
+        "apps": n,
+        "latency_ms": args.latency_ms,
+        "install_ms": args.install_ms,
+        "rate_limit_per_min": args.rate_limit,
+        "phases": rows,
+        "baseline_create": baseline,
+        "ours_over_baseline_create": round(rows[0]["wall_s"] / baseline["wall_s"], 3) if baseline else None,
+        "pickled_provider_bytes": dict(provider_sizes),
+        "import_time": import_time(),
+    }
+    print(render(report))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+def _rotate(engine: Engine, n: int) -> Result:
+    engine.config["kustomer:apps"] = apps_config(n, trigger="rotated")
+    return engine.up(check=False)
+
+
+def render(report: dict[str, Any]) -> str:
+    """The figures as a Markdown table."""
+    lines = [
+        f"N={report['apps']} apps, latency {report['latency_ms']:g} ms/request, installs {report['install_ms']:g} ms, "
+        f"rate limit {report['rate_limit_per_min'] or 'none'}/min",
+        "",
+        "| phase | wall s | provider s | requests | req/app | connections | bound s | ratio "
+        "| 4-worker bound s | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["phases"]:
+        lines.append(
+            f"| {r['phase']} | {r['wall_s']:.2f} | {r['deployment_s']:.2f} | {r['requests']} | {r['requests_per_app']} "
+            f"| {r['connections']} | {r['bound_s']:.2f} | {r['ratio_to_bound'] or '-'} | {r['worker_bound_s']:.2f} "
+            f"| {r['ratio_to_worker_bound'] or '-'} |"
+        )
+    base = report["baseline_create"]
+    if base:
+        lines += [
+            "",
+            f"Baseline (tutorial by hand, create only): {base['wall_s']:.2f} s, {base['requests']} requests, "
+            f"{base['connections']} connections. Ours / baseline (create wall time): "
+            f"{report['ours_over_baseline_create']}",
+        ]
+    create = report["phases"][0]["requests_by_endpoint"]
+    lines += [
+        "",
+        "Create requests by endpoint: " + ", ".join(f"{k} {v}" for k, v in create.items()),
+        f"Pickled provider (__provider, base64 chars): {report['pickled_provider_bytes']}",
+        f"Import time (median of 5): {report['import_time']}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
