@@ -1,0 +1,32 @@
+"""What the helper assumes about Kustomer's OAuth provider beyond its documentation, in one place.
+
+Each name here is one of our decisions ([ours] in ``shared/kustomer-api.md``'s sense), so that a check
+against a real sandbox org can correct it by editing this module alone.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "AUTHORIZE_ACCEPTED_STATUSES",
+    "CLIENT_SECRET_PROBE_REFRESH_TOKEN",
+    "LEGACY_API_BASE_URL",
+    "SECRET_ACCEPTED_ERRORS",
+    "SECRET_REJECTED_ERRORS",
+]
+
+#: ``GET /oauth/authorize`` accepted the client when it answers the consent page (200) or redirects
+#: (302: straight back with a code under auto-consent, or to a sign-in page on a real org). Kustomer
+#: documents only the refusal: 400 "Invalid Client" when the app is not installed.
+AUTHORIZE_ACCEPTED_STATUSES: Final = frozenset({200, 301, 302, 303, 307, 308})
+
+#: ``verify`` checks a client secret without a user: a refresh with a refresh token that cannot exist.
+#: Like most OAuth servers (RFC 6749 5.2), Kustomer is assumed to authenticate the client first, so a
+#: good secret gets ``invalid_grant`` (about the token) and a bad one ``invalid_client``.
+CLIENT_SECRET_PROBE_REFRESH_TOKEN: Final = "kustomer-oauth-helper-verify-probe"  # noqa: S105 (not a secret)
+SECRET_ACCEPTED_ERRORS: Final = frozenset({"invalid_grant"})
+SECRET_REJECTED_ERRORS: Final = frozenset({"invalid_client", "unauthorized_client"})
+
+#: The API host for ``--legacy-hosts`` without an org or base URL: the seed tutorial's.
+LEGACY_API_BASE_URL: Final = "https://api.kustomerapp.com"

@@ -1,0 +1,442 @@
+"""``python -m kustomer_provider.oauth``: the OAuth handshake and the consumer's form, one command each.
+
+    login     authorization code flow with PKCE (S256) and state, through a loopback redirect on 127.0.0.1
+    refresh   exchange the stored refresh token for a new pair and rewrite the token file
+    verify    non-interactive: app installed, client id / redirect URI / secret accepted, access token works
+    stackone  the four fields of StackOne's "link a Kustomer account" form
+
+Data goes to stdout (the authorize URL with --no-browser, verify's results, the StackOne fields, tokens
+only with --show-tokens); progress and errors go to stderr, redacted. Exit status 0 only on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import webbrowser
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from ..assumptions import secret_fingerprint
+from ..errors import KustomerError
+from ..redaction import redact
+from .client import Check, OAuthClient, build_authorize_url
+from .errors import OAuthHelperError, OAuthInputError
+from .inputs import ENVIRONMENT, Inputs, resolve_inputs
+from .loopback import LoopbackServer, check_loopback_redirect_uri
+from .pkce import new_pkce, new_state
+from .tokens import TOKEN_FILE_MODE, TokenSet, default_token_file, is_private, read_token_file, write_token_file
+
+__all__ = ["DEFAULT_LOGIN_TIMEOUT_S", "STACKONE_CALLBACK", "build_parser", "main"]
+
+DEFAULT_LOGIN_TIMEOUT_S: Final = 300.0
+#: StackOne's Kustomer callback, which the app must register to be linked [3p].
+STACKONE_CALLBACK: Final = "https://api.stackone.com/connect/oauth2/kustomer/callback"
+_PROG: Final = "python -m kustomer_provider.oauth"
+
+BrowserOpener = Callable[[str], bool]
+
+
+@dataclass
+class _IO:
+    """Where the command writes, and what it may call (injectable for tests)."""
+
+    out: TextIO
+    err: TextIO
+    environ: Mapping[str, str]
+    transport: httpx.BaseTransport | None
+    open_browser: BrowserOpener
+
+    def say(self, message: str) -> None:
+        """A progress line on stderr, redacted."""
+        print(redact(message), file=self.err, flush=True)
+
+    def client(self) -> OAuthClient:
+        """An HTTP client for one command (the injected transport, if any)."""
+        return OAuthClient(transport=self.transport)
+
+
+# --- arguments -------------------------------------------------------------------------------------------
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be above 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be 0..65535 (0: a free port)")
+    return value
+
+
+def _common_flags() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    where = common.add_argument_group("where (flags win over --from-stack, which wins over the environment)")
+    where.add_argument("--base-url", metavar="URL", help="API host, e.g. a local simulator (env KUSTOMER_BASE_URL)")
+    where.add_argument("--org", metavar="NAME", help="org name, the <org> of <org>.kustomerapp.com (KUSTOMER_ORG_NAME)")
+    where.add_argument(
+        "--legacy-hosts",
+        action="store_true",
+        help="use the seed tutorial's https://api.apps.kustomerapp.com/oauth/{authorize,token}",
+    )
+    client = common.add_argument_group("the OAuth client")
+    client.add_argument("--client-id", metavar="ID", help="the app's client id (KUSTOMER_CLIENT_ID)")
+    client.add_argument(
+        "--client-secret",
+        metavar="SECRET",
+        help="the client secret; prefer the environment (KUSTOMER_CLIENT_SECRET): a flag shows in `ps` and history",
+    )
+    client.add_argument(
+        "--redirect-uri", metavar="URI", help="a redirect URI the app registers (KUSTOMER_REDIRECT_URI)"
+    )
+    client.add_argument(
+        "--scopes",
+        metavar="SCOPES",
+        help="space, comma or + separated; add offline_access for refresh (KUSTOMER_SCOPES)",
+    )
+    stack = common.add_argument_group("inputs from the stack's `apps` output")
+    stack.add_argument(
+        "--from-stack",
+        nargs="?",
+        const="",
+        metavar="APP",
+        help="read them from `pulumi stack output --json --show-secrets` (APP: the key in apps; may be left out "
+        "when there is one)",
+    )
+    stack.add_argument(
+        "--outputs-file",
+        metavar="FILE",
+        help="that JSON from a file instead of the CLI ('-': stdin); implies --from-stack",
+    )
+    stack.add_argument(
+        "--stack", metavar="NAME", help="the stack for `pulumi stack output` (default: the selected one)"
+    )
+    run = common.add_argument_group("running")
+    run.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="where tokens are kept, mode 0600 (KUSTOMER_OAUTH_TOKEN_FILE; default "
+        "$XDG_CONFIG_HOME/kustomer/oauth/<client id>.json)",
+    )
+    run.add_argument("--no-browser", action="store_true", help="print the authorize URL (stdout) instead of opening it")
+    run.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_LOGIN_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"how long login waits for the browser (default {DEFAULT_LOGIN_TIMEOUT_S:g})",
+    )
+    run.add_argument("--show-tokens", action="store_true", help="also print the tokens (JSON, stdout)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Kustomer OAuth: log in (code flow + PKCE), refresh, verify, and fill StackOne's form.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_flags()
+    login = commands.add_parser(
+        "login",
+        parents=[common],
+        help="authorize in a browser and store the tokens",
+        description="Authorization code flow with PKCE (S256) and state: listen on the loopback redirect URI "
+        "(127.0.0.1), open the browser (or print the URL with --no-browser), wait for the code, exchange it, and "
+        "store the tokens in a 0600 file. Exit status 0 only when the tokens are stored.",
+    )
+    login.add_argument(
+        "--port", type=_port, metavar="PORT", help="listen on this port instead of the redirect URI's (0: a free one)"
+    )
+    commands.add_parser(
+        "refresh",
+        parents=[common],
+        help="exchange the refresh token for a new pair",
+        description="Exchange the token file's refresh token for a new pair and rewrite the file (mode 0600).",
+    )
+    commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check the app, client and tokens without a browser",
+        description="Without a browser: authorize accepts the client id and each redirect URI (so the app is "
+        "installed), the token endpoint accepts the client secret, and, with a token file, the API accepts the "
+        "access token. One line per check on stdout; exit status 1 when any check fails.",
+    )
+    stackone = commands.add_parser(
+        "stackone",
+        parents=[common],
+        help="print StackOne's Client ID, Secret, Org, Scopes",
+        description="The four fields of StackOne's 'link a Kustomer account' form; the secret is hidden "
+        "(its fingerprint shown) unless --show-secret. Exit status 1 when the app lacks StackOne's callback.",
+    )
+    stackone.add_argument("--show-secret", action="store_true", help="print the client secret itself")
+    return parser
+
+
+def _inputs(args: argparse.Namespace, io: _IO) -> Inputs:
+    return resolve_inputs(
+        org=args.org,
+        base_url=args.base_url,
+        legacy_hosts=args.legacy_hosts,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        redirect_uri=args.redirect_uri,
+        scopes=args.scopes,
+        token_file=args.token_file,
+        from_stack=args.from_stack,
+        outputs_file=args.outputs_file,
+        stack=args.stack,
+        environ=io.environ,
+    )
+
+
+def _token_path(inputs: Inputs, client_id: str | None, io: _IO) -> Path:
+    if inputs.token_file is not None:
+        return inputs.token_file
+    if client_id:
+        return default_token_file(client_id, dict(io.environ))
+    raise OAuthInputError(f"Which token file? Pass --token-file PATH (or {ENVIRONMENT['token_file']}) or --client-id.")
+
+
+def _tokens_summary(tokens: TokenSet, path: Path) -> str:
+    expires = tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "unknown"
+    refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
+    return (
+        f"Saved the tokens to {path} (mode {TOKEN_FILE_MODE:o}), {refresh}; access token expires {expires}; "
+        f"scope: {tokens.scope or '-'}"
+    )
+
+
+def _show_tokens(tokens: TokenSet, io: _IO) -> None:
+    print(json.dumps(tokens.to_json(), indent=2), file=io.out, flush=True)
+
+
+# --- login -----------------------------------------------------------------------------------------------
+
+
+def _loopback_redirect(inputs: Inputs, port: int | None) -> str:
+    """The redirect URI login listens on: the given one, else the first loopback URI the app registers."""
+    if inputs.redirect_uri_given:
+        uri = inputs.redirect_uris[0]
+    else:
+        loopback = [u for u in inputs.redirect_uris if urlsplit(u).hostname in ("127.0.0.1", "localhost")]
+        if not loopback:
+            registered = ", ".join(inputs.redirect_uris) or "none"
+            raise OAuthInputError(
+                f"The app registers no loopback redirect URI (it has: {registered}). Add one such as "
+                "http://127.0.0.1:8765/callback to redirectUris in the stack config (bump the version, `pulumi up`), "
+                "or pass a registered one with --redirect-uri."
+            )
+        uri = loopback[0]
+    check_loopback_redirect_uri(uri)
+    if port is None:
+        return uri
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, f"{parts.hostname}:{port}", parts.path, parts.query, parts.fragment))
+
+
+def cmd_login(args: argparse.Namespace, io: _IO) -> int:
+    """Authorize in a browser, exchange the code, store the tokens."""
+    inputs = _inputs(args, io)
+    client_id = inputs.require_client_id()
+    client_secret = inputs.require_client_secret()
+    endpoints, api_base = inputs.require_endpoints()
+    redirect = _loopback_redirect(inputs, args.port)
+    token_path = _token_path(inputs, client_id, io)
+    scopes = list(inputs.scopes)
+    if "offline_access" not in scopes:
+        io.say("warning: the scopes lack offline_access, so Kustomer gives no refresh token (`refresh` will not work)")
+    pkce, state = new_pkce(), new_state()
+    with LoopbackServer(redirect, state) as server:
+        redirect_uri = server.redirect_uri
+        url = build_authorize_url(
+            endpoints.authorize_url,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            state=state,
+            code_challenge=pkce.challenge,
+        )
+        if args.no_browser or not io.open_browser(url):
+            io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {redirect_uri}):")
+            print(url, file=io.out, flush=True)
+        else:
+            io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
+        code = server.wait(args.timeout)
+    with io.client() as client:
+        tokens = client.exchange_code(
+            endpoints.token_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.verifier,
+            api_base_url=api_base,
+        )
+    write_token_file(token_path, tokens)
+    io.say(_tokens_summary(tokens, token_path))
+    if args.show_tokens:
+        _show_tokens(tokens, io)
+    return 0
+
+
+# --- refresh ---------------------------------------------------------------------------------------------
+
+
+def _read_tokens(path: Path, io: _IO) -> TokenSet:
+    tokens = read_token_file(path)
+    if not is_private(path):
+        io.say(f"warning: {path} is readable by other users; run: chmod 600 {path}")
+    return tokens
+
+
+def cmd_refresh(args: argparse.Namespace, io: _IO) -> int:
+    """Exchange the stored refresh token for a new pair; rewrite the token file."""
+    inputs = _inputs(args, io)
+    path = _token_path(inputs, inputs.client_id, io)
+    tokens = _read_tokens(path, io)
+    client_id = inputs.client_id or tokens.client_id
+    if client_id != tokens.client_id:
+        raise OAuthInputError(
+            f"{path} holds tokens of client {tokens.client_id}, not {client_id}: pass its --token-file"
+        )
+    client_secret = inputs.require_client_secret()
+    token_url = inputs.endpoints.token_url if inputs.endpoints else tokens.token_url
+    with io.client() as client:
+        fresh = client.refresh(tokens, client_id=client_id, client_secret=client_secret, token_url=token_url)
+    write_token_file(path, fresh)
+    io.say(_tokens_summary(fresh, path))
+    if args.show_tokens:
+        _show_tokens(fresh, io)
+    return 0
+
+
+# --- verify ----------------------------------------------------------------------------------------------
+
+_MARK: Final = {True: "ok  ", False: "FAIL", None: "??  "}
+
+
+def cmd_verify(args: argparse.Namespace, io: _IO) -> int:
+    """Check, without a browser, that the app and its client work; exit 1 when any check fails."""
+    inputs = _inputs(args, io)
+    client_id = inputs.require_client_id()
+    endpoints, api_base = inputs.require_endpoints()
+    checks: list[Check] = []
+    with io.client() as client:
+        if not inputs.redirect_uris:
+            checks.append(Check("authorize", False, "the app registers no redirect URI: add one to redirectUris"))
+        for uri in inputs.redirect_uris:
+            checks.append(
+                client.check_authorize(
+                    endpoints.authorize_url, client_id=client_id, redirect_uri=uri, scopes=list(inputs.scopes)
+                )
+            )
+        if inputs.client_secret:
+            checks.append(
+                client.check_client_secret(endpoints.token_url, client_id=client_id, client_secret=inputs.client_secret)
+            )
+        else:
+            checks.append(
+                Check("client secret", None, "not checked: none given (KUSTOMER_CLIENT_SECRET, --from-stack)")
+            )
+        path = _token_path(inputs, client_id, io)
+        if path.exists():
+            tokens = _read_tokens(path, io)
+            if tokens.client_id != client_id:
+                other = f"the token file {path} holds tokens of another client ({tokens.client_id})"
+                checks.append(Check("access token", False, other))
+            else:
+                checks.append(client.check_access_token(api_base, tokens))
+        elif inputs.token_file is not None:
+            checks.append(Check("access token", False, f"no token file at {path}: run login"))
+        else:
+            checks.append(Check("access token", None, f"not checked: no token file at {path} (run login)"))
+    for check in checks:
+        print(redact(f"{_MARK[check.ok]}  {check.name}: {check.message}"), file=io.out, flush=True)
+    failed = [c for c in checks if c.ok is False]
+    io.say(f"verify: {len(failed)} of {len(checks)} checks failed" if failed else "verify: all checks passed")
+    return 1 if failed else 0
+
+
+# --- stackone --------------------------------------------------------------------------------------------
+
+
+def cmd_stackone(args: argparse.Namespace, io: _IO) -> int:
+    """Print the fields of StackOne's "link a Kustomer account" form."""
+    inputs = _inputs(args, io)
+    client_id = inputs.require_client_id()
+    client_secret = inputs.require_client_secret()
+    if not inputs.org_name:
+        raise OAuthInputError("No organization name: pass --org NAME (the <org> of https://<org>.kustomerapp.com)")
+    secret_text = (
+        client_secret
+        if args.show_secret
+        else f"[hidden: add --show-secret] (fingerprint {secret_fingerprint(client_secret)})"
+    )
+    rows = [
+        ("Client ID", client_id),
+        ("Client Secret", secret_text),
+        ("Organization Name", inputs.org_name),
+        ("Scopes", " ".join(inputs.scopes)),
+    ]
+    for label, value in rows:
+        print(f"{label + ':':<19}{value}", file=io.out, flush=True)
+    if inputs.stack_app is not None and STACKONE_CALLBACK not in inputs.redirect_uris:
+        io.say(
+            f"error: the app does not register StackOne's callback {STACKONE_CALLBACK}: add it to redirectUris, "
+            "bump the version and `pulumi up` before linking."
+        )
+        return 1
+    return 0
+
+
+_COMMANDS: Final = {"login": cmd_login, "refresh": cmd_refresh, "verify": cmd_verify, "stackone": cmd_stackone}
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    transport: httpx.BaseTransport | None = None,
+    open_browser: BrowserOpener = webbrowser.open,
+) -> int:
+    """Run one command; the exit status (0 only on success)."""
+    args = build_parser().parse_args(argv)
+    io = _IO(
+        out=stdout or sys.stdout,
+        err=stderr or sys.stderr,
+        environ=os.environ if environ is None else environ,
+        transport=transport,
+        open_browser=open_browser,
+    )
+    try:
+        return _COMMANDS[args.command](args, io)
+    except OAuthHelperError as exc:
+        io.say(f"error: {exc}")
+        return exc.exit_status
+    except KustomerError as exc:
+        io.say(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        io.say("interrupted")
+        return 130

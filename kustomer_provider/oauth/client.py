@@ -1,0 +1,269 @@
+"""The helper's HTTP side: the authorize URL, the token endpoint, and the checks ``verify`` makes.
+
+One ``httpx.Client`` with explicit timeouts; ``transport=`` lets tests answer with ``httpx.MockTransport``.
+Every text that comes back from the network passes through ``redact`` before it reaches an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from ..redaction import redact, register_secret
+from . import assumptions
+from .errors import OAuthEndpointError
+from .pkce import new_pkce, new_state
+from .tokens import TokenSet
+
+__all__ = ["DEFAULT_TIMEOUT", "Check", "OAuthClient", "build_authorize_url"]
+
+#: Connect quickly or not at all; a token endpoint answers in well under the read limit.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(20.0, connect=5.0)
+_USER_AGENT: Final = "kustomer-oauth-helper/1"
+_BODY_EXCERPT: Final = 200
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``verify``: passed, failed, or could not tell (``ok is None``)."""
+
+    name: str
+    ok: bool | None
+    message: str
+
+
+def build_authorize_url(
+    authorize_url: str,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scopes: list[str],
+    state: str,
+    code_challenge: str,
+) -> str:
+    """The URL a person opens to authorize: code flow with ``state`` and a PKCE S256 challenge."""
+    query = {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": " ".join(scopes),
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    joiner = "&" if urlsplit(authorize_url).query else "?"
+    return authorize_url + joiner + urlencode(query)
+
+
+def _oauth_error(response: httpx.Response) -> tuple[str | None, str]:
+    """``(error, description)`` of an OAuth error answer; the description falls back to the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"], str(body.get("error_description") or "")
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
+        return (
+            str(first.get("code") or "") or None,
+            str(first.get("detail") or first.get("message") or first.get("title") or ""),
+        )
+    return None, response.text[:_BODY_EXCERPT].strip()
+
+
+def _token_hint(error: str | None, description: str, grant: str) -> str:
+    """What to do about a refusal of the token endpoint."""
+    if error == "invalid_client" and "secret" in description.lower():
+        return (
+            "The client secret is wrong or was rotated (a new mint revokes the old one): take the current one "
+            "from the stack (--from-stack, or `pulumi stack output apps --show-secrets`)."
+        )
+    if error == "invalid_client":
+        return "The client id is unknown or the app is not installed in the org: install it, then try again."
+    if error == "invalid_grant" and grant == "refresh_token":
+        return "The refresh token is expired, revoked or already used: run `login` again."
+    if error == "invalid_grant":
+        return "The code expired, was already used, or the redirect URI or PKCE verifier differ: run `login` again."
+    return "Check the client id, secret and token URL."
+
+
+class OAuthClient:
+    """Talks to one org's OAuth endpoints and API. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None):
+        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"User-Agent": _USER_AGENT})
+
+    def __enter__(self) -> OAuthClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise OAuthEndpointError(
+                f"{method} {url} failed: {type(exc).__name__}: {redact(str(exc))}. "
+                "Check --base-url / --org and that the host is reachable."
+            ) from None
+
+    # --- the token endpoint -------------------------------------------------------------------------
+
+    def _token(self, token_url: str, form: dict[str, str], *, grant: str) -> httpx.Response:
+        response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        if response.status_code != 200:
+            error, description = _oauth_error(response)
+            raise OAuthEndpointError(
+                f"The token endpoint refused the {grant} grant: {response.status_code} {error or ''}"
+                f"{': ' + description if description else ''}. {_token_hint(error, description, grant)}",
+                status_code=response.status_code,
+                error=error,
+            )
+        return response
+
+    def exchange_code(
+        self,
+        token_url: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+        api_base_url: str,
+    ) -> TokenSet:
+        """Exchange an authorization code (with its PKCE verifier) for tokens."""
+        register_secret(code)
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        response = self._token(token_url, form, grant="authorization_code")
+        return TokenSet.from_token_response(
+            _json(response, token_url), client_id=client_id, token_url=token_url, api_base_url=api_base_url
+        )
+
+    def refresh(self, tokens: TokenSet, *, client_id: str, client_secret: str, token_url: str) -> TokenSet:
+        """Exchange the refresh token for a new pair (the old refresh token is then spent)."""
+        if not tokens.refresh_token:
+            raise OAuthEndpointError(
+                "The token file has no refresh token: Kustomer gives one only when offline_access is among the "
+                "scopes. Run `login --scopes '... offline_access'` again."
+            )
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        response = self._token(token_url, form, grant="refresh_token")
+        return TokenSet.from_token_response(
+            _json(response, token_url),
+            client_id=client_id,
+            token_url=token_url,
+            api_base_url=tokens.api_base_url,
+            previous_refresh_token=tokens.refresh_token,
+        )
+
+    # --- verify's checks ----------------------------------------------------------------------------
+
+    def check_authorize(self, authorize_url: str, *, client_id: str, redirect_uri: str, scopes: list[str]) -> Check:
+        """Does authorize accept this client id and redirect URI (so: the app is installed)?"""
+        name = f"authorize ({redirect_uri})"
+        url = build_authorize_url(
+            authorize_url,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            state=new_state(),
+            code_challenge=new_pkce().challenge,
+        )
+        response = self._send("GET", url, follow_redirects=False)
+        status = response.status_code
+        if status in assumptions.AUTHORIZE_ACCEPTED_STATUSES:
+            location = response.headers.get("location", "")
+            query = parse_qs(urlsplit(location).query)
+            if location.startswith(redirect_uri) and "error" in query:
+                return Check(name, False, f"authorize redirected back with error={query['error'][0]}")
+            how = "consent page shown" if status == 200 else f"{status} redirect to {urlsplit(location).netloc or '?'}"
+            return Check(name, True, f"client id and redirect URI accepted ({how})")
+        error, description = _oauth_error(response)
+        if error == "invalid_client" or "invalid client" in description.lower():
+            return Check(
+                name,
+                False,
+                f"authorize answered {status} Invalid Client: the app is registered but not installed in the org, "
+                "or the client id is not this org's. Install the app (the stack installs it unless install: false; "
+                "`pulumi up` again) and check the client id.",
+            )
+        if error == "invalid_request" and "redirect" in description.lower():
+            return Check(
+                name,
+                False,
+                f"authorize answered {status}: {description}. Add {redirect_uri} to the app's redirectUris, bump "
+                "its version and `pulumi up`, or pass one of the registered URIs with --redirect-uri.",
+            )
+        return Check(name, False, f"authorize answered {status} {error or ''}: {description}")
+
+    def check_client_secret(self, token_url: str, *, client_id: str, client_secret: str) -> Check:
+        """Is the client secret accepted? (A refresh with a token that cannot exist; see ``assumptions``.)"""
+        name = "client secret"
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        error, description = _oauth_error(response)
+        if error in assumptions.SECRET_ACCEPTED_ERRORS:
+            return Check(name, True, "accepted by the token endpoint")
+        if error in assumptions.SECRET_REJECTED_ERRORS:
+            return Check(
+                name,
+                False,
+                f"the token endpoint answered {response.status_code} {error}: {description}. "
+                f"{_token_hint(error, description, 'refresh_token')}",
+            )
+        return Check(name, None, f"could not tell: the token endpoint answered {response.status_code} {error or ''}")
+
+    def check_access_token(self, api_base_url: str, tokens: TokenSet) -> Check:
+        """Does the API accept the access token? (``GET /v1/users/current``, any roles.)"""
+        name = "access token"
+        url = f"{api_base_url.rstrip('/')}/v1/users/current"
+        response = self._send("GET", url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+        if response.status_code == 200:
+            attributes = _json(response, url).get("data", {}).get("attributes", {})
+            who = attributes.get("name") or "a user"
+            org = attributes.get("orgName")
+            return Check(name, True, f"accepted by the API ({who}{' of ' + org if org else ''})")
+        _, description = _oauth_error(response)
+        hint = "run `refresh` (or `login` again)" if response.status_code == 401 else "check the scopes"
+        expired = " (expired by this machine's clock)" if tokens.expired() else ""
+        return Check(name, False, f"GET {url} answered {response.status_code}: {description}{expired}; {hint}")
+
+
+def _json(response: httpx.Response, url: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise OAuthEndpointError(
+            f"{url} answered {response.status_code} with a body that is not JSON: "
+            f"{redact(response.text[:_BODY_EXCERPT])!r}"
+        ) from None
