@@ -28,6 +28,7 @@ __all__ = [
     "mint_secret_paths",
     "org_id_from_name",
     "secret_fingerprint",
+    "versioned_mint_path",
 ]
 
 # Kustomer says "no spaces or dashes" and shows lowercase with underscores [doc]; the exact pattern
@@ -66,16 +67,23 @@ def install_status_path(app_name: str, version: str) -> str:
     return f"/v1/apps/{app_name}-{version}"
 
 
-def mint_secret_paths(app_name: str, version: str | None) -> list[str]:
-    """The mint endpoint forms to try, in order; the next is tried when one answers 404.
+def mint_secret_paths(app_name: str, version: str | None) -> tuple[str, str | None]:
+    """The mint endpoint form to try first, and the other form to fall back to when it answers 404.
 
     The seed tutorial uses ``/v1/apps/available/{name}/secret``; newer docs write
-    ``/v1/apps/available/{name}-{version}/secret``. With a version we try the versioned form first.
+    ``/v1/apps/available/{name}-{version}/secret``. Without a version: the seed's form first, the versioned
+    form (of the latest version; ``None`` here, the client fills it in) as the fallback. With a version:
+    that version's form first (the only one that names it), the seed's form as the fallback.
     """
     unversioned = f"/v1/apps/available/{app_name}/secret"
     if version is None:
-        return [unversioned]
-    return [f"/v1/apps/available/{app_name}-{version}/secret", unversioned]
+        return unversioned, None
+    return f"/v1/apps/available/{app_name}-{version}/secret", unversioned
+
+
+def versioned_mint_path(app_name: str, version: str) -> str:
+    """The newer docs' mint form for one version."""
+    return f"/v1/apps/available/{app_name}-{version}/secret"
 
 
 def org_id_from_name(app_name: str, namespaced_name: str) -> str | None:

@@ -39,7 +39,7 @@ from .errors import (
     KustomerServerError,
     KustomerTransportError,
 )
-from .models import AvailableApp, InstalledApp, InstallRecord, MintedSecret
+from .models import AvailableApp, InstalledApp, InstallRecord, MintedSecret, SemVer
 from .pacing import InstallDurationEstimate, RateLimitGovernor
 from .redaction import redact, register_secret
 
@@ -474,15 +474,33 @@ class KustomerClient:
         return last
 
     def mint_secret(self, app_name: str, version: str | None = None) -> MintedSecret:
-        """Mint a new client secret for an app. Kustomer shows it once; a new mint may revoke the last."""
-        paths = assumptions.mint_secret_paths(app_name, version)
-        for index, path in enumerate(paths):
-            try:
-                body = self._send("POST", path, json_body={}).json()
-                break
-            except KustomerNotFoundError:
-                if index == len(paths) - 1:
-                    raise
+        """Mint a new client secret for an app. Kustomer shows it once; a new mint may revoke the last.
+
+        Tries one path form and falls back to the other on 404 (the docs disagree on the form), but never
+        mints for another version than the one asked for: a 404 for a version that is not registered is
+        reported as such.
+        """
+        path, fallback = assumptions.mint_secret_paths(app_name, version)
+        try:
+            body = self._send("POST", path, json_body={}).json()
+        except KustomerNotFoundError as missing:
+            versions = self.versions_of(app_name)
+            if not versions:
+                raise
+            if version is not None:
+                if all(v.version != version for v in versions):
+                    raise KustomerNotFoundError(
+                        f"Version {version} of {app_name} is not registered, so no secret can be minted "
+                        f"through it (registered: {', '.join(v.version for v in versions)}).",
+                        method=missing.method,
+                        path=missing.path,
+                        status_code=404,
+                    ) from None
+                path = fallback or path
+            else:
+                latest = max(versions, key=lambda v: SemVer.parse(v.version))
+                path = assumptions.versioned_mint_path(latest.name, latest.version)
+            body = self._send("POST", path, json_body={}).json()
         attributes = body["data"].get("attributes") or {}
         secret = attributes.get("clientSecret")
         client_id = attributes.get("clientId")

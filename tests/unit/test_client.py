@@ -187,27 +187,53 @@ def test_a_next_link_to_another_host_is_refused() -> None:
         client.list_available()
 
 
-def test_mint_uses_the_seed_path_and_falls_back_to_the_versioned_one() -> None:
-    seen: list[str] = []
+ORG = "5f0c5f0c5f0c5f0c5f0c5f0c"
+NAME = f"my_app_{ORG}"
+
+
+def mint_handler(seen: list[str], missing_form: str) -> Handler:
+    """A Kustomer with versions 1.0.0 and 1.1.0 of my_app, where one mint path form answers 404."""
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.url.path)
+        seen.append(f"{request.method} {request.url.path}")
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": [available(NAME, "1.0.0"), available(NAME, "1.1.0")]})
         assert json.loads(request.content) == {}
-        if request.url.path == "/v1/apps/available/my_app_5f0c5f0c5f0c5f0c5f0c5f0c-1.0.0/secret":
+        versioned = "-" in request.url.path.rsplit("/", 2)[-2]
+        if (missing_form == "versioned") == versioned:
             return httpx.Response(404, json={"errors": [{"status": "404", "detail": "no"}]})
-        return httpx.Response(
-            200, json={"data": available("my_app_5f0c5f0c5f0c5f0c5f0c5f0c", "1.0.0", clientSecret="s3cret-abcdefgh")}
-        )
+        return httpx.Response(200, json={"data": available(NAME, "1.1.0", clientSecret="s3cret-abcdefgh")})
 
-    client, _ = make_client(handler)
-    minted = client.mint_secret("my_app_5f0c5f0c5f0c5f0c5f0c5f0c", "1.0.0")
+    return handler
+
+
+def test_mint_uses_the_seed_path_and_falls_back_to_the_latest_versioned_one() -> None:
+    seen: list[str] = []
+    client, _ = make_client(mint_handler(seen, missing_form="seed"))
+    minted = client.mint_secret(NAME)
     assert minted.client_id == "cid-1"
     assert minted.client_secret.get_secret_value() == "s3cret-abcdefgh"
     assert "s3cret-abcdefgh" not in repr(minted)
     assert seen == [
-        "/v1/apps/available/my_app_5f0c5f0c5f0c5f0c5f0c5f0c-1.0.0/secret",
-        "/v1/apps/available/my_app_5f0c5f0c5f0c5f0c5f0c5f0c/secret",
+        f"POST /v1/apps/available/{NAME}/secret",
+        "GET /v1/apps/available",
+        f"POST /v1/apps/available/{NAME}-1.1.0/secret",
     ]
+
+
+def test_mint_of_a_named_version_falls_back_to_the_seed_path_only_if_the_version_exists() -> None:
+    seen: list[str] = []
+    client, _ = make_client(mint_handler(seen, missing_form="versioned"))
+    assert client.mint_secret(NAME, "1.0.0").client_id == "cid-1"
+    assert seen == [
+        f"POST /v1/apps/available/{NAME}-1.0.0/secret",
+        "GET /v1/apps/available",
+        f"POST /v1/apps/available/{NAME}/secret",
+    ]
+    seen.clear()
+    with pytest.raises(KustomerNotFoundError, match="Version 9.9.9 .* is not registered"):
+        client.mint_secret(NAME, "9.9.9")
+    assert seen == [f"POST /v1/apps/available/{NAME}-9.9.9/secret", "GET /v1/apps/available"]  # nothing minted
 
 
 def test_install_waits_until_installed_and_reports_failure_reasons() -> None:
