@@ -75,8 +75,8 @@ class InstallDurationEstimate:
 
     Before any install has been seen: a first poll soon (0.1 s), then intervals growing with the time
     already waited (half of it, at most 1 s), so a short install is seen at once and a long one costs few
-    requests. Once installs have been seen: sleep until the expected end, then poll often (a tenth of the
-    time waited, 0.1 to 1 s).
+    requests. Once installs have been seen: sleep until a little past the expected end (5%, at least
+    50 ms), then poll often (a tenth of the time waited, 0.1 to 1 s).
     """
 
     def __init__(self) -> None:
@@ -90,8 +90,11 @@ class InstallDurationEstimate:
     def next_wait(self, elapsed: float) -> float:
         """Seconds to wait before the next status read, ``elapsed`` seconds after the install started."""
         estimate = self._estimate
-        if estimate is not None and elapsed < estimate:
-            return max(0.05, estimate - elapsed)
+        if estimate is not None:
+            # Aim a little past the expected end: one read that finds it done beats two around the end.
+            target = estimate + max(0.05, 0.05 * estimate)
+            if elapsed < target:
+                return max(0.05, target - elapsed)
         factor = 0.5 if estimate is None else 0.1
         return min(1.0, max(0.1, elapsed * factor))
 

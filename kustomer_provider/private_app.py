@@ -209,9 +209,8 @@ class PrivateAppProvider(ResourceProvider):
         with provider_runtime.app_lock(new.app):
             if needs_version:
                 registered = _register(client, new)
-            else:
-                found = client.find_version(new.app, new.version)
-                registered = found or AvailableApp(
+            else:  # only install or adopt_existing changed: the registered version is the one we have
+                registered = AvailableApp(
                     id=str(olds.get("app_version_id", "")),
                     name=str(olds.get("app_name", _id)),
                     version=new.version,

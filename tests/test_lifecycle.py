@@ -376,3 +376,29 @@ def test_delete_before_replace_option_is_honoured(make_engine: EngineFactory, si
     after = result.outputs["apps"]["link"]
     assert after["clientSecret"] != before["clientSecret"]
     assert token_status_for(simulator, after) == 200
+
+
+def test_installing_later_and_toggling_adoption_register_nothing(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    spec = {"name": "late", "app": {"app": "late_app", "version": "1.0.0", "title": "Late", "install": False}}
+    engine = make_engine({"kustomer:testApps": [{**spec, "secret": None}]}, program=RAW_PROGRAM)
+    created = engine.up()
+    name = created.outputs["apps"]["late"]["appName"]
+    assert sim_app(simulator, name)["installed"] is None
+    assert engine.state.by_name("late").outputs["install_status"] == "not_installed"
+
+    simulator.reset_stats()
+    spec["app"]["install"] = True
+    engine.config["kustomer:testApps"] = [{**spec, "secret": None}]
+    assert engine.up().ops("update") == ["late"]
+    requests = simulator.stats()["requests"]
+    assert "POST /v1/apps/available" not in requests and requests["POST /v1/apps/install"] == 1
+    assert sim_app(simulator, name)["installed"]["version"] == "1.0.0"
+    assert engine.state.by_name("late").outputs["install_status"] == "installed"
+
+    simulator.reset_stats()
+    spec["app"]["adopt_existing"] = True
+    engine.config["kustomer:testApps"] = [{**spec, "secret": None}]
+    assert engine.up().ops("update") == ["late"]
+    assert simulator.stats()["requests"] == {}

@@ -164,9 +164,12 @@ class Deployment:
                 if resource.urn not in self.registered:
                     self._record(resource.urn, "delete")
             return
-        for old in self._pending_deletes:
+        def delete_replaced(old: ResourceState) -> None:
             self.provider.delete(old.urn, old.id, old.outputs, old.inputs)
             self._record(old.urn, "delete", "replaced")
+
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            list(pool.map(delete_replaced, self._pending_deletes))
         gone = {r.urn for r in self.state if r.urn not in self.registered}
         self._delete(gone)
 

@@ -160,9 +160,9 @@ class Engine:
         result = Result(
             ok=data["ok"],
             error=data["error"],
-            steps=[tuple(s) for s in data["steps"]],  # type: ignore[misc]
+            steps=[tuple(s) for s in data["steps"]],
             raw_outputs=data["outputs"],
-            check_failures=[tuple(f) for f in data["check_failures"]],  # type: ignore[misc]
+            check_failures=[tuple(f) for f in data["check_failures"]],
             provider_stderr=data["provider_stderr"],
             provider_calls=data["provider_calls"],
             traceback=data.get("traceback", ""),

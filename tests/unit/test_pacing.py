@@ -44,7 +44,7 @@ def test_install_polls_start_soon_then_follow_what_installs_take() -> None:
     assert estimate.next_wait(10.0) == 1.0  # at most a second
     estimate.observe(0.95, 1.05)
     assert estimate.estimate == 1.0
-    assert abs(estimate.next_wait(0.1) - 0.9) < 1e-9  # sleep until it should be done
+    assert abs(estimate.next_wait(0.1) - 0.95) < 1e-9  # sleep until a little past when it should be done
     assert abs(estimate.next_wait(1.5) - 0.15) < 1e-9  # late: poll often
     estimate.observe(2.9, 3.1)
     assert abs((estimate.estimate or 0) - 1.6) < 1e-9  # a moving average
