@@ -103,21 +103,18 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
             if inputs.adopt_existing:
                 pulumi.log.info(f"Adopting {existing.id}, already registered with this definition.")
                 return existing
-            raise KustomerConflictError(
-                f"Version {inputs.version} of app {inputs.app!r} is already registered in this org "
-                f"({existing.name}) with the same definition. Set adopt_existing=True to manage it with "
-                "this stack, or bump `version`.",
-                method=conflict.method,
-                path=conflict.path,
-                status_code=conflict.status_code,
-                code=conflict.code,
-                detail=conflict.detail,
-            ) from None
-        latest = max((SemVer.parse(v.version) for v in client.versions_of(inputs.app)), default=None)
+            advice = (
+                f"is already registered in this org ({existing.name}) with the same definition. Set "
+                "adopt_existing=True to manage it with this stack, or bump `version`."
+            )
+        else:
+            latest = max(SemVer.parse(v.version) for v in client.versions_of(inputs.app))
+            advice = (
+                "is already registered in this org with a different definition, and registered versions "
+                f"never change. Bump `version` above {latest}."
+            )
         raise KustomerConflictError(
-            f"Version {inputs.version} of app {inputs.app!r} is already registered in this org with a "
-            f"different definition, and registered versions never change. Bump `version` above "
-            f"{latest or inputs.version}.",
+            f"Version {inputs.version} of app {inputs.app!r} {advice}",
             method=conflict.method,
             path=conflict.path,
             status_code=conflict.status_code,
