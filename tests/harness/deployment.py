@@ -164,6 +164,7 @@ class Deployment:
                 if resource.urn not in self.registered:
                     self._record(resource.urn, "delete")
             return
+
         def delete_replaced(old: ResourceState) -> None:
             self.provider.delete(old.urn, old.id, old.outputs, old.inputs)
             self._record(old.urn, "delete", "replaced")

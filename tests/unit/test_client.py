@@ -231,7 +231,7 @@ def test_mint_of_a_named_version_falls_back_to_the_seed_path_only_if_the_version
         f"POST /v1/apps/available/{NAME}/secret",
     ]
     seen.clear()
-    with pytest.raises(KustomerNotFoundError, match="Version 9.9.9 .* is not registered"):
+    with pytest.raises(KustomerNotFoundError, match=r"Version 9\.9\.9 .* is not registered"):
         client.mint_secret(NAME, "9.9.9")
     assert seen == [f"POST /v1/apps/available/{NAME}-9.9.9/secret", "GET /v1/apps/available"]  # nothing minted
 
