@@ -241,7 +241,8 @@ def test_nothing_is_retried_on_4xx(simulator: SimulatorProcess) -> None:
     with KustomerClient(base_url=simulator.url, api_key=simulator.api_key) as client:
         with pytest.raises(KustomerNotFoundError):
             client.mint_secret("no_such_app")
-    assert simulator.stats()["requests"] == {"POST /v1/apps/available/{name}/secret": 1}
+    # One mint, refused, never repeated (the listing after it only tells that no version exists).
+    assert simulator.stats()["requests"] == {"POST /v1/apps/available/{name}/secret": 1, "GET /v1/apps/available": 1}
 
 
 def test_connection_refused_is_reported_with_the_host() -> None:
