@@ -40,7 +40,7 @@ def stack_outputs(**overrides: Any) -> dict[str, Any]:
         "appName": "stackone_link_0123456789abcdef01234567",
         "orgName": "acme",
         "clientId": "stack-client-id",
-        "clientSecret": "stack-client-secret-value",
+        "clientSecret": "fake-stack-secret",
         "redirectUris": ["https://api.stackone.com/connect/oauth2/kustomer/callback", "http://127.0.0.1:8765/callback"],
         "scopes": ["org.permission.customer.read", "offline_access"],
         "authorizeUrl": f"{SIM}/oauth/authorize",
@@ -80,12 +80,12 @@ def test_scopes_split_on_spaces_commas_and_plus() -> None:
 def test_inputs_from_the_stack_with_flags_winning_and_the_environment_last() -> None:
     env = {"KUSTOMER_CLIENT_ID": "env-id", "KUSTOMER_CLIENT_SECRET": "env-secret", "KUSTOMER_SCOPES": "env.scope"}
     inputs = resolve(stack_outputs(), from_stack="", environ=env)
-    assert inputs.client_id == "stack-client-id" and inputs.client_secret == "stack-client-secret-value"
+    assert inputs.client_id == "stack-client-id" and inputs.client_secret == "fake-stack-secret"
     assert inputs.endpoints is not None and inputs.endpoints.token_url == f"{SIM}/oauth/token"
     assert inputs.api_base_url == SIM and inputs.org_name == "acme"
     assert inputs.scopes == ("org.permission.customer.read", "offline_access")
     assert inputs.redirect_uris[1] == "http://127.0.0.1:8765/callback" and not inputs.redirect_uri_given
-    assert "stack-client-secret-value" not in repr(inputs)
+    assert "fake-stack-secret" not in repr(inputs)
 
     flagged = resolve(stack_outputs(), from_stack="stackone_link", client_id="flag-id", scopes="a.b", environ=env)
     assert flagged.client_id == "flag-id" and flagged.scopes == ("a.b",)
@@ -408,10 +408,10 @@ def test_stackone_fields_hide_the_secret_unless_asked(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["stackone", "--outputs-file", str(outputs)], environ={}, stdout=out, stderr=io.StringIO()) == 0
     assert "Client ID:         stack-client-id" in out.getvalue()
-    assert "stack-client-secret-value" not in out.getvalue() and "--show-secret" in out.getvalue()
+    assert "fake-stack-secret" not in out.getvalue() and "--show-secret" in out.getvalue()
     out = io.StringIO()
     main(["stackone", "--outputs-file", str(outputs), "--show-secret"], environ={}, stdout=out, stderr=io.StringIO())
-    assert "Client Secret:     stack-client-secret-value" in out.getvalue()
+    assert "Client Secret:     fake-stack-secret" in out.getvalue()
 
     outputs.write_text(json.dumps(stack_outputs(redirectUris=["http://127.0.0.1:8765/callback"])))
     err = io.StringIO()

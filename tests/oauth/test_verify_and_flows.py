@@ -86,7 +86,7 @@ def test_verify_fails_for_a_token_the_api_refuses(auto_sim: SimulatorProcess, tm
     token_file.write_text(
         json.dumps(
             {
-                "access_token": "not-a-token-the-api-knows",
+                "access_token": "fake-unknown-token",
                 "refresh_token": None,
                 "obtained_at": "2026-01-01T00:00:00Z",
                 "expires_in": 86400,
@@ -106,7 +106,7 @@ def test_verify_fails_for_a_token_the_api_refuses(auto_sim: SimulatorProcess, tm
     token_line = next(line for line in out.splitlines() if "access token" in line)
     assert token_line.startswith("FAIL") and "401" in token_line and "refresh" in token_line
     assert "expired" in token_line  # obtained in January, valid a day
-    assert "not-a-token-the-api-knows" not in out + err
+    assert "fake-unknown-token" not in out + err
 
 
 def test_login_then_refresh_in_process_with_a_free_port(auto_sim: SimulatorProcess, tmp_path: Path) -> None:
