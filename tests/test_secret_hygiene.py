@@ -63,6 +63,17 @@ ECHO = {
 }
 
 
+def scripted_client(handler: Callable[[httpx.Request], httpx.Response]) -> KustomerClient:
+    """A client whose every answer comes from ``handler``; one retry, no waiting."""
+    return KustomerClient(
+        base_url="https://acme.api.kustomerapp.com",
+        api_key=API_KEY,
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda s: None,
+    )
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 429, 500, 502, 503])
 def test_echoed_secrets_are_redacted_from_api_errors(status: int, logs: pytest.LogCaptureFixture) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
@@ -70,13 +81,7 @@ def test_echoed_secrets_are_redacted_from_api_errors(status: int, logs: pytest.L
             return httpx.Response(502, text=f"<html>upstream said Bearer {API_KEY} code={CODE}</html>")
         return httpx.Response(status, json=ECHO, headers={"Retry-After": "0"})
 
-    client = KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    client = scripted_client(handler)
     with client, pytest.raises(KustomerError) as info:
         client.register_version({"app": "a", "version": "1.0.0", "title": "t", "secretish": CLIENT_SECRET})
     assert_clean(messages_of(info.value) + [r.getMessage() for r in logs.records])
@@ -92,13 +97,7 @@ def test_httpx_errors_are_converted_and_redacted(
     def handler(request: httpx.Request) -> httpx.Response:
         raise exception(f"failed with headers {dict(request.headers)} and code={CODE}", request=request)
 
-    client = KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    client = scripted_client(handler)
     with client, pytest.raises(KustomerError) as info:
         client.list_available()
     assert info.value.__cause__ is None and info.value.__suppress_context__  # the raw httpx error is not chained
