@@ -22,9 +22,14 @@ def dev_stack_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def simulator() -> Iterator[SimulatorProcess]:
-    """A fresh simulator on a free port: installs take 150 ms, consent is automatic."""
-    with SimulatorProcess(["--install-ms", "150", "--auto-consent"]) as sim:
+def simulator(request: pytest.FixtureRequest) -> Iterator[SimulatorProcess]:
+    """A fresh simulator on a free port: installs take 150 ms, consent is automatic.
+
+    ``@pytest.mark.simulator_args("--seed", "7")`` adds flags (a seed makes injected faults repeatable).
+    """
+    marker = request.node.get_closest_marker("simulator_args")
+    extra = list(marker.args) if marker else []
+    with SimulatorProcess(["--install-ms", "150", "--auto-consent", *extra]) as sim:
         yield sim
 
 

@@ -18,15 +18,16 @@ from tests.conftest import RAW_PROGRAM, EngineFactory
 from tests.test_lifecycle import dev_apps, sim_app, token_status_for
 
 APP = "stackone_link"
+THREE_APPS = dev_apps() + [{**dev_apps()[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)]
 
 
+@pytest.mark.simulator_args("--seed", "5")
 def test_up_completes_under_30_percent_5xx_and_429_bursts(
     make_engine: EngineFactory, simulator: SimulatorProcess
 ) -> None:
     # Three apps: some 20 requests, so that a 30% failure rate surely strikes (0.7^20 < 0.1%).
-    apps = dev_apps() + [{**dev_apps()[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)]
     simulator.set_faults(fail_rate=0.3, rate_limit=8, rate_window_s=1.0)
-    engine = make_engine({"kustomer:apps": apps})
+    engine = make_engine({"kustomer:apps": THREE_APPS})
     # Another client of the org spends the shared budget in bursts meanwhile, so 429s come unannounced.
     stop = threading.Event()
 
@@ -57,11 +58,14 @@ def test_up_completes_under_30_percent_5xx_and_429_bursts(
     assert token_status_for(simulator, app) == 200
 
 
+@pytest.mark.simulator_args("--seed", "11")
 def test_up_survives_answers_dropped_after_commit(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
     # Every write commits and then loses its answer once in two: register, install and mint are all retried.
+    # Three apps make some 9 writes, so that drops surely happen (and the seed makes them repeatable).
     simulator.set_faults(drop_after_commit_rate=0.5)
-    engine = make_engine()
+    engine = make_engine({"kustomer:apps": THREE_APPS})
     result = engine.up()
+    assert sorted(result.outputs["apps"]) == ["extra_app_0", "extra_app_1", APP]
     app = result.outputs["apps"][APP]
     assert simulator.stats()["faults"]["dropped_after_commit"] > 0
     simulator.set_faults(drop_after_commit_rate=0.0)
