@@ -21,6 +21,7 @@ from kustomer_provider.errors import (
     KustomerPermissionError,
     KustomerRolesChangedError,
 )
+from tests.contract.helpers import REDIRECT_URI, ROLE_A, ROLE_B, definition
 
 from .conftest import ClientFactory, Recording
 from .scrubbing import RECORDED_TEST_KEYS
@@ -28,20 +29,6 @@ from .scrubbing import RECORDED_TEST_KEYS
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
 INVALID_KEY, READONLY_KEY = RECORDED_TEST_KEYS[0], RECORDED_TEST_KEYS[1]
-REDIRECT_URI = "https://recorded.example.com/oauth/callback"
-ROLE_A = "org.permission.customer.read"
-ROLE_B = "org.permission.conversation.read"
-
-
-def definition(app: str, version: str = "1.0.0", **extra: Any) -> dict[str, Any]:
-    return {
-        "app": app,
-        "version": version,
-        "title": "Recorded test app",
-        "visibility": "private",
-        "redirectUris": [REDIRECT_URI],
-        **extra,
-    }
 
 
 def namespaced(name: str, app: str) -> bool:
