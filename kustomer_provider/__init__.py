@@ -1,13 +1,14 @@
 """Kustomer private OAuth apps and their client secrets as Pulumi dynamic resources.
 
-    from kustomer_provider import KustomerPrivateApp, KustomerAppSecret
+    from kustomer_provider import KustomerAppInstalls, KustomerAppSecret, KustomerPrivateApp
 
 The layout follows the flow of a ``pulumi up``: the program declares resources (``private_app``,
-``app_secret``: each provider beside its resource), whose providers call the API client (``client``,
+``app_secret``, ``app_installs``: each provider beside its resource), whose providers call the API client (``client``,
 with ``models`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
 for Kustomer that the provider code never imports.
 """
 
+from .app_installs import KustomerAppInstalls
 from .app_secret import KustomerAppSecret
 from .errors import (
     KustomerAPIError,
@@ -29,6 +30,7 @@ from .private_app import KustomerPrivateApp
 
 __all__ = [
     "KustomerAPIError",
+    "KustomerAppInstalls",
     "KustomerAppSecret",
     "KustomerAuthError",
     "KustomerConfigError",

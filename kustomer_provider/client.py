@@ -473,6 +473,84 @@ class KustomerClient:
             )
         return last
 
+    def wait_for_installs(self, installs: Mapping[str, str], *, timeout: float) -> dict[str, InstalledApp]:
+        """Poll the org's installed list until every install of ``installs`` (app name -> version) is final.
+
+        One listing per round answers for all of them, so fifty installs cost what one does. Rounds are
+        timed like :meth:`wait_for_install`'s polls, from the earliest expected end among those still
+        running; installs this client started carry their start time, others count from this call.
+        Returns each app's entry once its version is the installed one; raises
+        :class:`KustomerInstallError` naming every install that failed, or every one still running at
+        the deadline.
+        """
+        called = self._clock()
+        deadline = called + timeout
+        started = {name: self._install_started.get((name, version), called) for name, version in installs.items()}
+        done: dict[str, InstalledApp] = {}
+        failed: dict[str, InstalledApp] = {}
+        last: dict[str, InstalledApp | None] = {}
+        seen_running_at: dict[str, float] = {}
+        while True:
+            listing = {entry.name: entry for entry in self.list_installed()}
+            now = self._clock()
+            finished_at: list[float] = []
+            running_at: list[float] = []
+            lower_bounds: list[float] = []
+            for name, version in installs.items():
+                if name in done or name in failed:
+                    continue
+                entry = last[name] = listing.get(name)
+                elapsed = now - started[name]
+                state = entry.state_of(version) if entry is not None else None
+                if entry is not None and state == assumptions.INSTALLED:
+                    done[name] = entry
+                    finished_at.append(elapsed)
+                    lower_bounds.append(seen_running_at.get(name, 0.0))
+                elif entry is not None and state == assumptions.INSTALL_FAILED:
+                    failed[name] = entry  # the newest attempt, which is the one asked for, failed
+                else:
+                    running_at.append(elapsed)
+                    seen_running_at[name] = elapsed
+            if finished_at:
+                # Installs seen running (now, or by the last round) and installs just seen done bracket how
+                # long one takes; with no install seen running there is no bracket, only a weak upper bound.
+                shortest_done = min(finished_at)
+                longest_running = max((e for e in running_at + lower_bounds if e < shortest_done), default=0.0)
+                if longest_running > 0:
+                    self.install_durations.observe(longest_running, shortest_done)
+            pending = [name for name in installs if name not in done and name not in failed]
+            if not pending:
+                break
+            remaining = deadline - now
+            if remaining <= 0:
+                running = ", ".join(
+                    f"{name} {installs[name]} (last status: {_status_of(last[name])})" for name in sorted(pending)
+                )
+                first = sorted(pending)[0]
+                raise KustomerInstallError(
+                    f"The install of {running} did not finish within {timeout:.0f}s. Kustomer may still finish "
+                    "it; raise kustomer:installTimeoutSeconds or run `pulumi up` again later.",
+                    app_name=first,
+                    version=installs[first],
+                    status=_status_of(last[first]),
+                )
+            wait = min(self.install_durations.next_wait(now - started[name]) for name in pending)
+            self._sleep(min(wait, remaining))
+        if failed:
+            reasons = "; ".join(
+                f"{name} {installs[name]}: {redact(entry.error) if entry.error else 'Kustomer gave no reason'}"
+                for name, entry in sorted(failed.items())
+            )
+            first = min(failed)
+            raise KustomerInstallError(
+                f"Kustomer could not install {len(failed)} of {len(installs)} apps ({reasons}). The previously "
+                "installed version of each (if any) stays installed.",
+                app_name=first,
+                version=installs[first],
+                status=assumptions.INSTALL_FAILED,
+            )
+        return done
+
     def mint_secret(self, app_name: str, version: str | None = None) -> MintedSecret:
         """Mint a new client secret for an app. Kustomer shows it once; a new mint may revoke the last.
 
@@ -513,6 +591,10 @@ class KustomerClient:
             )
         register_secret(secret)
         return MintedSecret(app=AvailableApp.from_resource(body["data"]), client_id=client_id, client_secret=secret)
+
+
+def _status_of(entry: InstalledApp | None) -> str:
+    return (entry.status or "unknown") if entry is not None else "not started"
 
 
 def _same_app(available: AvailableApp, app: str) -> bool:

@@ -32,6 +32,9 @@ from .unknowns import contains_unknown, is_unknown
 
 __all__ = [
     "KNOWN_DEFINITION_KEYS",
+    "NOT_INSTALLED",
+    "AppInstallInput",
+    "AppInstallsInputs",
     "AppSecretInputs",
     "AvailableApp",
     "InputFailure",
@@ -212,6 +215,7 @@ class PrivateAppInputs(_Inputs):
     definition: dict[str, Any] = Field(default_factory=dict)
     install: StrictBool = True
     adopt_existing: StrictBool = False
+    wait_for_install: StrictBool = True
 
     @field_validator("definition")
     @classmethod
@@ -279,6 +283,24 @@ class AppSecretInputs(_Inputs):
         if isinstance(value, float) and value.is_integer():
             return int(value)
         return value
+
+
+class AppInstallInput(_Inputs):
+    """One app whose install a ``KustomerAppInstalls`` waits for."""
+
+    app_name: NamespacedAppName
+    version: Version
+    install: StrictBool = True
+
+
+class AppInstallsInputs(_Inputs):
+    """The inputs of ``KustomerAppInstalls``, validated."""
+
+    apps: list[AppInstallInput] = Field(default_factory=list, max_length=1000)
+
+    def installs(self) -> dict[str, str]:
+        """App name -> version, for every app that is to be installed."""
+        return {app.app_name: app.version for app in self.apps if app.install}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -438,6 +460,10 @@ class InstallRecord(_ApiModel):
     error: str | None = None
 
 
+#: Our status for an app with no install (of the version in question) in the org's installed list.
+NOT_INSTALLED: Final = "not_installed"
+
+
 class InstalledApp(_ApiModel):
     """An app of the org's installed list: its installed version and the state of its newest install."""
 
@@ -445,3 +471,20 @@ class InstalledApp(_ApiModel):
     version: str | None = None
     status: str | None = None
     error: str | None = None
+
+    def state_of(self, version: str) -> str:
+        """The state of the install of ``version``: ``installed`` also when a newer one is installed
+        (Kustomer only upgrades, so that was done outside Pulumi); otherwise the newest install's
+        ``installing`` or ``install_failed``, or :data:`NOT_INSTALLED`."""
+        if self.version is not None and _at_least(self.version, version):
+            return assumptions.INSTALLED
+        if self.status in (assumptions.INSTALLING, assumptions.INSTALL_FAILED):
+            return self.status
+        return NOT_INSTALLED
+
+
+def _at_least(installed: str, wanted: str) -> bool:
+    try:
+        return SemVer.parse(installed) >= SemVer.parse(wanted)
+    except ValueError:
+        return installed == wanted

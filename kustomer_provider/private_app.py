@@ -18,6 +18,7 @@ from . import assumptions, provider_runtime
 from .client import KustomerClient
 from .errors import KustomerConflictError, KustomerInstallError
 from .models import (
+    NOT_INSTALLED,
     AvailableApp,
     InputFailure,
     InstallRecord,
@@ -42,10 +43,10 @@ INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
     "definition": {},
     "install": True,
     "adopt_existing": False,
+    "wait_for_install": True,
 }
 #: Inputs whose change needs a new registered version.
 DEFINITION_INPUTS: Final = ("title", "redirect_uris", "description", "icon_url", "definition")
-NOT_INSTALLED: Final = "not_installed"
 
 
 def _inputs(props: Mapping[str, Any]) -> PrivateAppInputs:
@@ -123,11 +124,11 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
         ) from None
 
 
-def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool) -> InstallRecord:
+def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool) -> InstallRecord:
     try:
         record = client.install(registered.name, registered.version)
-        if record.status == assumptions.INSTALLED:
-            return record
+        if record.status == assumptions.INSTALLED or not wait:
+            return record  # not waiting: a KustomerAppInstalls over this app waits, with its siblings
         timeout = provider_runtime.connection().install_timeout_seconds
         return client.wait_for_install(registered.name, registered.version, timeout=timeout)
     except KustomerInstallError as failed:
@@ -158,7 +159,8 @@ def _outputs(
         latest_version=registered.version,
     )
     if install is not None:
-        outs["installed_version"] = install.version
+        done = install.status == assumptions.INSTALLED
+        outs["installed_version"] = install.version if done else previous.get("installed_version") or ""
         outs["install_status"] = install.status
     else:
         outs["installed_version"] = previous.get("installed_version") or ""
@@ -196,7 +198,11 @@ class PrivateAppProvider(ResourceProvider):
         client = provider_runtime.client()
         with provider_runtime.app_lock(inputs.app):
             registered = _register(client, inputs)
-            install = _install(client, registered, just_registered=True) if inputs.install else None
+            install = (
+                _install(client, registered, just_registered=True, wait=inputs.wait_for_install)
+                if inputs.install
+                else None
+            )
         return CreateResult(registered.name, _outputs(props, registered, install, {}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -214,7 +220,11 @@ class PrivateAppProvider(ResourceProvider):
                     clientId=olds.get("client_id"),
                 )
             install_needed = new.install and (needs_version or olds.get("install_status") != assumptions.INSTALLED)
-            install = _install(client, registered, just_registered=needs_version) if install_needed else None
+            install = (
+                _install(client, registered, just_registered=needs_version, wait=new.wait_for_install)
+                if install_needed
+                else None
+            )
         return UpdateResult(_outputs(news, registered, install, olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -289,6 +299,7 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
     definition: pulumi.Output[dict[str, Any]]
     install: pulumi.Output[bool]
     adopt_existing: pulumi.Output[bool]
+    wait_for_install: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -303,6 +314,7 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
         definition: pulumi.Input[Mapping[str, Any]] | None = None,
         install: pulumi.Input[bool] = True,
         adopt_existing: pulumi.Input[bool] = False,
+        wait_for_install: pulumi.Input[bool] = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a Kustomer private app.
@@ -324,6 +336,12 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
             Default: ``True``.
         :param adopt_existing: If this version is already registered with the same definition (made by
             hand, or by a run whose state was lost), manage it instead of failing. Default: ``False``.
+        :param wait_for_install: Return only once the install is final (``install_status`` then says
+            ``installed``). ``False`` starts the install and returns at once (``install_status``:
+            ``installing``), for a :class:`~kustomer_provider.KustomerAppInstalls` over many apps to wait
+            for them all together: the provider host runs 4 operations at once, so installs waited for
+            one by one overlap at most 4 at a time. Without such a resource, nothing waits and the OAuth
+            flow fails until the install is done. Default: ``True``.
         :param opts: Resource options.
         """
         for name, value in (("app", app), ("version", version), ("title", title)):
@@ -339,6 +357,7 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
             "definition": definition if definition is not None else {},
             "install": install,
             "adopt_existing": adopt_existing,
+            "wait_for_install": wait_for_install,
             "app_name": None,
             "org_id": None,
             "app_version_id": None,

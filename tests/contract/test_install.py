@@ -114,3 +114,23 @@ def test_install_of_an_unregistered_version_is_404(api: httpx.Client, client: Ku
     assert install(api, name, "3.0.0").status_code == 404
     with pytest.raises(KustomerNotFoundError):
         client.install(name, "3.0.0")
+
+
+@pytest.mark.ours
+def test_the_installed_list_answers_for_many_installs_at_once(
+    api: httpx.Client, client: KustomerClient, target: Target
+) -> None:
+    """[ours] ``GET /v1/apps`` gives each app's installed ``version`` and its newest install's ``status``.
+
+    ``KustomerAppInstalls`` relies on it: ``KustomerClient.wait_for_installs`` reads that one list a round
+    for every install it waits for, instead of ``GET /v1/apps/{name}-{version}`` per app.
+    """
+    names = [register(api, target.new_app())["attributes"]["name"] for _ in range(3)]
+    for name in names:
+        assert install(api, name, "1.0.0").is_success
+    before = client.stats.requests.copy()
+    done = client.wait_for_installs(dict.fromkeys(names, "1.0.0"), timeout=target.install_timeout)
+    assert sorted(done) == sorted(names)
+    assert all(entry.version == "1.0.0" and entry.state_of("1.0.0") == assumptions.INSTALLED for entry in done.values())
+    made = client.stats.requests - before
+    assert set(made) == {"GET /v1/apps"}  # only the list, never a read per app

@@ -1,0 +1,182 @@
+"""``KustomerAppInstalls``: the installs of many apps, waited for together.
+
+Kustomer installs asynchronously. A ``KustomerPrivateApp`` that waits for its own install holds one of
+the provider host's 4 worker threads for the whole install, so fifty apps wait in thirteen waves of
+four. Apps declared with ``wait_for_install=False`` start their install and return; this resource,
+which depends on all of them, then waits for every install at once, reading the org's installed list
+(one request a round for all apps). The ``pulumi up`` still ends only when every install is final, and
+fails naming each app whose install failed.
+
+It holds no Kustomer object of its own: delete calls nothing, and read refreshes the install states.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.runtime.rpc import UNKNOWN
+
+from . import assumptions, provider_runtime
+from .errors import KustomerInstallError
+from .models import NOT_INSTALLED, AppInstallsInputs, InstalledApp, duplicate_failures, validate_inputs
+from .private_app import KustomerPrivateApp
+from .provider_support import check_result, input_view
+from .unknowns import contains_unknown
+
+__all__ = ["AppInstallsProvider", "KustomerAppInstalls", "install_state"]
+
+INPUT_DEFAULTS: Final[Mapping[str, Any]] = {"apps": []}
+
+
+def _inputs(props: Mapping[str, Any]) -> AppInstallsInputs:
+    return AppInstallsInputs.model_validate(input_view(props, INPUT_DEFAULTS))
+
+
+def _normalized(apps: Any) -> list[dict[str, Any]]:
+    """The ``apps`` input with defaults filled in, to compare old and new."""
+    if not isinstance(apps, list):
+        return []
+    return [{"install": True, **entry} if isinstance(entry, dict) else {"entry": entry} for entry in apps]
+
+
+def install_state(entry: InstalledApp | None, version: str) -> str:
+    """The state of the install of ``version`` from the app's entry in the org's installed list."""
+    return entry.state_of(version) if entry is not None else NOT_INSTALLED
+
+
+def _installed_version(entry: InstalledApp | None) -> str:
+    return (entry.version or "") if entry is not None else ""
+
+
+def _outputs(props: Mapping[str, Any], entries: Mapping[str, InstalledApp | None]) -> dict[str, Any]:
+    inputs = _inputs(props)
+    outs = dict(input_view(props, INPUT_DEFAULTS))
+    outs["installed_versions"] = {name: _installed_version(entries.get(name)) for name in inputs.installs()}
+    outs["install_statuses"] = {
+        name: install_state(entries.get(name), version) for name, version in inputs.installs().items()
+    }
+    return outs
+
+
+def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
+    installs = _inputs(props).installs()
+    if not installs:
+        return _outputs(props, {})
+    timeout = provider_runtime.connection().install_timeout_seconds
+    try:
+        done = provider_runtime.client().wait_for_installs(installs, timeout=timeout)
+    except KustomerInstallError as failed:
+        if failed.status != assumptions.INSTALL_FAILED:
+            raise
+        # Each version is registered for good: say how the next run gets past it.
+        raise KustomerInstallError(
+            f"{failed} Each version stays registered (Kustomer keeps every version): after fixing the cause, "
+            "run `pulumi up` again with adopt_existing=True on those apps (adoptExisting: true in the stack "
+            "config) to install the same version again, or with a higher version. The other apps are installed.",
+            app_name=failed.app_name,
+            version=failed.version,
+            status=failed.status,
+        ) from None
+    return _outputs(props, dict(done))
+
+
+class AppInstallsProvider(ResourceProvider):
+    """The dynamic provider of :class:`KustomerAppInstalls`. Holds no state: see ``provider_runtime``."""
+
+    def configure(self, req: Any) -> None:
+        provider_runtime.configure(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        _model, failures = validate_inputs(AppInstallsInputs, news)
+        apps = news.get("apps")
+        if isinstance(apps, list):
+            # Entries not known yet (or malformed, which validation reports) hold their place unchecked.
+            names = [entry.get("app_name", UNKNOWN) if isinstance(entry, dict) else UNKNOWN for entry in apps]
+            failures += duplicate_failures("apps", names)
+        return check_result(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        new_apps = input_view(news, INPUT_DEFAULTS)["apps"]
+        if contains_unknown(new_apps) or _normalized(input_view(olds, INPUT_DEFAULTS)["apps"]) != _normalized(new_apps):
+            return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        # Same apps, but an install not seen final (it failed, timed out, or a refresh found it gone): wait again.
+        statuses = olds.get("install_statuses") or {}
+        waiting = any(statuses.get(name) != assumptions.INSTALLED for name in _inputs(news).installs())
+        return DiffResult(changes=waiting, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"app-installs-{secrets.token_hex(4)}", _wait(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(_wait(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        installs = _inputs(props).installs()
+        listing = provider_runtime.client().list_installed(max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+        entries = {entry.name: entry for entry in listing if entry.name in installs}
+        if installs and not entries:
+            return ReadResult("", {})  # every app it waited for is gone from the org: so is what it stood for
+        outs = dict(props)
+        outs.update(_outputs(props, entries))
+        return ReadResult(id_, outs)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Nothing of its own in Kustomer: the apps and their installs are the apps' resources' business.
+        return None
+
+
+class KustomerAppInstalls(pulumi.dynamic.Resource, module="kustomer", name="AppInstalls"):
+    """Waits until the installs of many Kustomer apps are final, all at once.
+
+    Declare the apps with ``wait_for_install=False`` and pass them here: their installs then overlap
+    instead of waiting four at a time in the provider host's worker threads, and this resource's create
+    (or update, when an app moves to a new version) returns once every one is installed, or fails
+    naming each app whose install failed. Anything that needs working OAuth clients should depend on it.
+
+    Example Usage::
+
+        apps = [
+            KustomerPrivateApp(name, app=name, version="1.0.0", title=name, wait_for_install=False)
+            for name in ("crm_sync", "billing_sync")
+        ]
+        installs = KustomerAppInstalls("app-installs", apps=apps)
+        pulumi.export("statuses", installs.install_statuses)
+    """
+
+    installed_versions: pulumi.Output[dict[str, str]]
+    """Per namespaced app name: the version installed in the org, as last seen (empty if none)."""
+    install_statuses: pulumi.Output[dict[str, str]]
+    """Per namespaced app name: ``installed`` (this version or a newer one), ``installing``,
+    ``install_failed`` or ``not_installed``, as last seen."""
+    apps: pulumi.Output[list[dict[str, Any]]]
+    """The apps waited for: ``app_name``, ``version`` and ``install`` of each."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        apps: Sequence[KustomerPrivateApp | Mapping[str, pulumi.Input[Any]]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the installs to wait for.
+
+        :param resource_name: The Pulumi name of this resource.
+        :param apps: The apps: ``KustomerPrivateApp`` resources (their ``app_name``, ``version`` and
+            ``install`` are used), or maps with ``app_name`` (namespaced), ``version`` and optionally
+            ``install`` (default ``True``; apps with ``install`` false are not waited for). Each app once.
+        :param opts: Resource options.
+        """
+        if apps is None:
+            raise TypeError("Missing required property 'apps'")
+        entries: list[Mapping[str, pulumi.Input[Any]]] = [
+            {"app_name": app.app_name, "version": app.version, "install": app.install}
+            if isinstance(app, KustomerPrivateApp)
+            else app
+            for app in apps
+        ]
+        props: dict[str, Any] = {"apps": entries, "installed_versions": None, "install_statuses": None}
+        super().__init__(AppInstallsProvider(), resource_name, props, opts)
