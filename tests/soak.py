@@ -140,8 +140,10 @@ class Soak:
                 self._violation(
                     lifecycle, f"{name}: the secret in the stack is not the one Kustomer accepts (orphaned)"
                 )
-            if app_state["version"] != versions[-1] or app_state["installed_version"] != versions[-1]:
-                self._violation(lifecycle, f"{name} outputs say {app_state['version']}, Kustomer {versions[-1]}")
+            installed = state.by_name("app-installs").outputs["installed_versions"].get(output["appName"])
+            if app_state["version"] != versions[-1] or installed != versions[-1]:
+                self._violation(lifecycle, f"{name} outputs say {app_state['version']} installed {installed}, "
+                                f"Kustomer {versions[-1]}")  # fmt: skip
         prefix = f"soak{lifecycle}_"
         managed = {result.outputs["apps"][s["app"]]["appName"] for s in engine.config["kustomer:apps"]}
         for name in apps:

@@ -19,6 +19,7 @@ from tests.test_walking_skeleton import STACKONE_CALLBACK
 
 APP = "stackone_link"
 SECRET = "stackone_link-secret"
+INSTALLS = "app-installs"
 
 
 def dev_apps(**changes: Any) -> list[dict[str, Any]]:
@@ -74,7 +75,7 @@ def test_version_bump_updates_in_place_and_keeps_the_client_id(
 
     engine.config["kustomer:apps"] = dev_apps(version="1.1.0", title="StackOne link (dev, v2)")
     result = engine.up()
-    assert result.ops("update") == [APP]
+    assert sorted(result.ops("update")) == [INSTALLS, APP]  # app-installs waited for the new version's install
     assert result.ops("replace") == [] and result.ops("create") == []
     state = sim_app(simulator, first["appName"])
     assert list(state["versions"]) == ["1.0.0", "1.1.0"]
@@ -82,7 +83,8 @@ def test_version_bump_updates_in_place_and_keeps_the_client_id(
     assert state["versions"]["1.1.0"]["title"] == "StackOne link (dev, v2)"
     outputs = engine.state.by_name(APP).outputs
     assert outputs["client_id"] == first["clientId"]
-    assert outputs["version"] == outputs["installed_version"] == "1.1.0"
+    assert outputs["version"] == "1.1.0"
+    assert engine.state.by_name(INSTALLS).outputs["installed_versions"] == {first["appName"]: "1.1.0"}
     # The secret did not follow the version (secretFollowsVersion is off): same secret, still valid.
     assert result.outputs["apps"][APP]["clientSecret"] == first["clientSecret"]
     assert token_status(simulator, first["clientId"], first["clientSecret"]) == 200
@@ -118,7 +120,7 @@ def test_roles_change_needs_a_major_bump(make_engine: EngineFactory, simulator: 
     assert "2.0.0" in result.error
     assert simulator.stats()["requests"] == {}
     engine.config["kustomer:apps"] = dev_apps(version="2.0.0", definition={"roles": ["org.permission.user.read"]})
-    assert engine.up().ops("update") == [APP]
+    assert sorted(engine.up().ops("update")) == [INSTALLS, APP]
 
 
 def test_changing_app_replaces_and_the_old_app_stays_in_kustomer(
@@ -199,7 +201,7 @@ def test_secret_follows_the_app_version_when_asked(make_engine: EngineFactory, s
     before = engine.up().outputs["apps"][APP]
     engine.config["kustomer:apps"] = dev_apps(secretFollowsVersion=True, version="1.0.1")
     result = engine.up()
-    assert result.ops("update") == [APP] and result.ops("replace") == [SECRET]
+    assert sorted(result.ops("update")) == [INSTALLS, APP] and result.ops("replace") == [SECRET]
     after = result.outputs["apps"][APP]
     assert after["clientSecret"] != before["clientSecret"]
     assert token_status(simulator, after["clientId"], after["clientSecret"]) == 200
@@ -215,7 +217,7 @@ def test_up_after_up_makes_no_request(make_engine: EngineFactory, simulator: Sim
     first = engine.up()
     simulator.reset_stats()
     second = engine.up()
-    assert second.ops("same") == [APP, SECRET]
+    assert sorted(second.ops("same")) == [INSTALLS, APP, SECRET]
     assert second.outputs == first.outputs
     assert simulator.stats()["requests"] == {}
 
@@ -226,7 +228,7 @@ def test_preview_with_unknowns_passes_check_and_diff_without_requests(
     engine = make_engine()
     simulator.reset_stats()
     preview = engine.preview()
-    assert preview.ops("create") == [APP, SECRET]
+    assert sorted(preview.ops("create")) == [INSTALLS, APP, SECRET]
     assert preview.provider_calls.get("Create", 0) == 0
     assert simulator.stats()["requests"] == {}
     assert len(engine.state) == 0
@@ -237,7 +239,7 @@ def test_preview_with_unknowns_passes_check_and_diff_without_requests(
     preview = engine.preview()
     # The secret's app_name is not known until the app's update runs: it shows as an update, and the
     # real run, with every input known, leaves it alone.
-    assert preview.ops("update") == [APP, SECRET]
+    assert sorted(preview.ops("update")) == [INSTALLS, APP, SECRET]
     assert simulator.stats()["requests"] == {}
     assert engine.state.by_name(APP).outputs["version"] == "1.0.0"
     assert engine.up().ops("same") == [SECRET]
@@ -281,7 +283,8 @@ def test_refresh_reports_a_version_registered_and_installed_outside_pulumi(
     urn = engine.state.by_name(APP).urn
     changes = refreshed.changes[urn]
     assert changes["latest_version"] == ("1.0.0", "1.2.0")
-    assert changes["installed_version"][0] == "1.0.0"
+    # 1.2.0 is newer than the 1.0.0 this stack installed: app-installs still counts its install as done.
+    assert engine.state.by_name(INSTALLS).outputs["install_statuses"] == {app["appName"]: "installed"}
     assert engine.state.by_name(APP).outputs["version"] == "1.0.0"  # what this stack registered
     assert SECRET not in {engine.state.get(u).name for u in refreshed.changes}  # type: ignore[union-attr]
     # Refresh never mints: the secret is unchanged and still works.
@@ -296,12 +299,13 @@ def test_refresh_after_the_app_is_removed_drops_app_and_secret(
     simulator.delete_app(app["appName"])
     simulator.reset_stats()
     refreshed = engine.refresh()
-    assert sorted(refreshed.ops("gone")) == [APP, SECRET]
+    assert sorted(refreshed.ops("gone")) == [INSTALLS, APP, SECRET]
     assert len(engine.state) == 0
     assert "POST" not in " ".join(simulator.stats()["requests"])  # read-only
-    # The next up recreates both.
+    # The next up recreates them all, and waits for the new install.
     again = engine.up()
-    assert sorted(again.ops("create")) == [APP, SECRET]
+    assert sorted(again.ops("create")) == [INSTALLS, APP, SECRET]
+    assert sim_app(simulator, app["appName"])["installed"]["status"] == "installed"
 
 
 # -- adoption --------------------------------------------------------------------------------------
@@ -402,3 +406,23 @@ def test_installing_later_and_toggling_adoption_register_nothing(
     engine.config["kustomer:testApps"] = [{**spec, "secret": None}]
     assert engine.up().ops("update") == ["late"]
     assert simulator.stats()["requests"] == {}
+
+
+def test_up_after_one_of_two_apps_was_removed_recreates_it_and_waits_for_its_install(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    extra = {**dev_apps()[0], "app": "extra_app", "title": "Extra"}
+    engine = make_engine({"kustomer:apps": [*dev_apps(), extra]})
+    apps = engine.up().outputs["apps"]
+    simulator.delete_app(apps["extra_app"]["appName"])
+    refreshed = engine.refresh()
+    assert sorted(refreshed.ops("gone")) == ["extra_app", "extra_app-secret"]
+    statuses = engine.state.by_name(INSTALLS).outputs["install_statuses"]
+    assert statuses == {apps[APP]["appName"]: "installed", apps["extra_app"]["appName"]: "not_installed"}
+    # Same apps by name and version, but one install is not final: app-installs waits again.
+    again = engine.up()
+    assert sorted(again.ops("create")) == ["extra_app", "extra_app-secret"] and again.ops("update") == [INSTALLS]
+    new_name = again.outputs["apps"]["extra_app"]["appName"]
+    assert sim_app(simulator, new_name)["installed"]["status"] == "installed"
+    assert set(engine.state.by_name(INSTALLS).outputs["install_statuses"].values()) == {"installed"}
+    assert token_status_for(simulator, again.outputs["apps"]["extra_app"]) == 200

@@ -54,8 +54,14 @@ def test_up_registers_installs_and_mints_then_destroy_leaves_an_empty_state(
     result = engine.up()
 
     # The program's resources went through the real provider server, over gRPC.
-    assert sorted(result.ops("create")) == ["stackone_link", "stackone_link-secret"]
-    assert result.provider_calls["Check"] == 2 and result.provider_calls["Create"] == 2
+    assert sorted(result.ops("create")) == ["app-installs", "stackone_link", "stackone_link-secret"]
+    assert result.provider_calls["Check"] == 3 and result.provider_calls["Create"] == 3
+    # The app only started its install; app-installs, created after it, saw it final.
+    app_state = engine.state.by_name("stackone_link").outputs
+    assert app_state["install_status"] == "installing"
+    installs = engine.state.by_name("app-installs").outputs
+    assert installs["install_statuses"] == {app_state["app_name"]: "installed"}
+    assert installs["installed_versions"] == {app_state["app_name"]: "1.0.0"}
 
     app = result.outputs["apps"]["stackone_link"]
     org_id = simulator.state()["orgs"]["acme"]["id"]
@@ -91,7 +97,8 @@ def test_up_registers_installs_and_mints_then_destroy_leaves_an_empty_state(
     assert app["clientSecret"] not in result.provider_stderr
 
     destroyed = engine.destroy()
-    assert destroyed.ops("delete") == ["stackone_link-secret", "stackone_link"]  # dependents first
+    deleted = destroyed.ops("delete")
+    assert sorted(deleted[:2]) == ["app-installs", "stackone_link-secret"] and deleted[2:] == ["stackone_link"]
     assert len(engine.state) == 0
     assert any("Kustomer keeps app" in w and app["appName"] in w for w in destroyed.warnings)
     # Kustomer keeps it: destroy made no API request and the app is still there.
