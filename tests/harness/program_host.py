@@ -24,6 +24,10 @@ def main(request_path: str, result_path: str) -> int:
     os.environ["PULUMI_CONFIG"] = json.dumps(request["config"])
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(request["secret_keys"])
     os.environ.update(request.get("env", {}))
+    # Start the provider first: it starts up while this process imports the SDK (as the engine overlaps them).
+    from .provider_process import start_provider
+
+    provider_process = start_provider(project=request["project"], env=request.get("env", {}))
 
     import pulumi
     from pulumi.runtime import mocks, rpc
@@ -38,7 +42,7 @@ def main(request_path: str, result_path: str) -> int:
     from .values import SECRET, SIG
 
     state = StackState(Path(request["state_path"]))
-    provider = ProviderServer(project=request["project"], env=request.get("env", {}))
+    provider = ProviderServer(started=provider_process)
     provider.configure(request["provider_config"])
     deployment = Deployment(
         provider, state, preview=request["preview"], replace=request.get("replace", []), parallel=request["parallel"]

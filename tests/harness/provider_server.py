@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +19,8 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from .provider_process import REPO_ROOT, ProviderProcess, start_provider
 from .values import to_wire
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ProviderError(Exception):
@@ -63,18 +60,18 @@ def _dict(message: struct_pb2.Struct) -> dict[str, Any]:
 class ProviderServer:
     """A running ``python -m pulumi.dynamic`` and a gRPC stub to it."""
 
-    def __init__(self, *, project: str = "kustomer", env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> None:
-        self._stderr = tempfile.NamedTemporaryFile(prefix="provider-stderr-", suffix=".log", delete=False)
-        # Hermetic: KUSTOMER_* variables of the test runner never leak in; a test passes the ones it means.
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("KUSTOMER_")}
-        process_env = {**inherited, **(env or {}), "PULUMI_PROJECT": project, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
-            cwd=cwd,
-            env=process_env,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+    def __init__(
+        self,
+        *,
+        project: str = "kustomer",
+        env: dict[str, str] | None = None,
+        cwd: Path = REPO_ROOT,
+        started: ProviderProcess | None = None,
+    ) -> None:
+        """Connect to ``started`` (a process from :func:`start_provider`), or start one now."""
+        started = started or start_provider(project=project, env=env, cwd=cwd)
+        self.process = started.process
+        self._stderr = started.stderr_file
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
