@@ -45,6 +45,8 @@ INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
     "adopt_existing": False,
     "wait_for_install": True,
 }
+#: Inputs that only say how to run a create or update: a change of them alone is no change of the app.
+HOW_TO_RUN_INPUTS: Final = ("wait_for_install",)
 #: Inputs whose change needs a new registered version.
 DEFINITION_INPUTS: Final = ("title", "redirect_uris", "description", "icon_url", "definition")
 
@@ -188,7 +190,11 @@ class PrivateAppProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old = input_view(olds, INPUT_DEFAULTS)
         new = input_view(news, INPUT_DEFAULTS)
-        changed = [name for name in INPUT_DEFAULTS if is_unknown(new[name]) or old[name] != new[name]]
+        changed = [
+            name
+            for name in INPUT_DEFAULTS
+            if name not in HOW_TO_RUN_INPUTS and (is_unknown(new[name]) or old[name] != new[name])
+        ]
         # Replace only for a known new name; an unknown one (a preview) shows as an update until it is known.
         replaces = ["app"] if "app" in changed and not is_unknown(new["app"]) else []
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)

@@ -426,3 +426,24 @@ def test_up_after_one_of_two_apps_was_removed_recreates_it_and_waits_for_its_ins
     assert sim_app(simulator, new_name)["installed"]["status"] == "installed"
     assert set(engine.state.by_name(INSTALLS).outputs["install_statuses"].values()) == {"installed"}
     assert token_status_for(simulator, again.outputs["apps"]["extra_app"]) == 200
+
+
+def test_a_stack_made_before_app_installs_upgrades_without_touching_its_apps(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine()
+    first = engine.up()
+    # The state as the version before app-installs wrote it: the app waited in its create, no app-installs.
+    state = engine.state
+    app = state.by_name(APP)
+    for props in (app.inputs, app.outputs):
+        props.pop("wait_for_install", None)
+    app.outputs.update(install_status="installed", installed_version="1.0.0")
+    state.put(app)
+    state.remove(state.by_name(INSTALLS).urn)
+    state.save()
+    simulator.reset_stats()
+    upgraded = engine.up()
+    assert sorted(upgraded.ops("same")) == [APP, SECRET] and upgraded.ops("create") == [INSTALLS]
+    assert simulator.stats()["requests"] == {"GET /v1/apps": 1}  # app-installs sees the install done
+    assert upgraded.outputs == first.outputs
