@@ -4,16 +4,19 @@
 
 Starts the simulator with the given latency per request and install duration, provisions N apps with their
 secrets through the engine harness (the SDK's real `python -m pulumi.dynamic` over gRPC, the program under
-mocks), then runs a no-op up, a refresh, a rotation of every secret and a destroy. Per phase it prints and
+mocks), then runs a no-op up, a refresh, a rotation of every secret and a destroy. Then, side by side in the
+same run, the create again with each app waiting for its own install in its create (`wait_for_install=True`,
+the resource's default), N other apps through `tests/programs/raw_resources.py`. Per phase it prints and
 writes: wall time, requests by endpoint and TCP connections opened (the simulator's stats), and the ratio
 to the bound. In the same run, the baseline: the tutorial's curl sequence (register, mint, install, then
 poll once a second until installed), one new connection per request, one app after another.
 
 Two bounds (see the README's performance section):
-- `bound` (the issue's formula): the longest chain of requests one resource needs x latency x ceil(N/4),
-  plus the install duration once where the phase waits for installs.
-- `worker_bound`: the same with the install duration inside each wave of four, because the provider host
-  serves 4 operations at once and a create returns only when its install is final.
+- `bound` (the issue's formula): the longest chain of requests one app needs x latency x ceil(N/4), plus
+  the install duration once where the phase waits for installs (the program's apps start their installs
+  and one `KustomerAppInstalls` waits for all of them together).
+- `worker_bound`: what waiting for each install inside its app's create would cost: the install duration
+  inside each wave of four, because the provider host serves 4 operations at once.
 """
 
 from __future__ import annotations
@@ -41,14 +44,17 @@ from tests.harness.engine import Engine, Result  # noqa: E402
 WORKERS = 4  # the dynamic-provider host's thread pool
 # Requests of the longest chain one resource needs, per phase.
 CHAINS = {
-    "up (create)": 3,  # app: register, install, one status read when it is done (its secret: one mint)
+    "up (create)": 3,  # app: register, install; its secret: mint (app-installs: one listing a round, for all)
     "no-op up": 0,
     "refresh": 2,  # app: list versions, list installs
     "rotate all secrets": 1,  # secret: one mint
     "destroy": 0,
+    "up (create), each app waits in its create": 3,
 }
-WAITS_FOR_INSTALLS = {"up (create)"}
-RUNS_THE_PROGRAM = {"up (create)", "no-op up", "rotate all secrets"}
+WAITS_FOR_INSTALLS = {"up (create)", "up (create), each app waits in its create"}
+WAIT_IN_CREATE = "up (create), each app waits in its create"
+RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
+RUNS_THE_PROGRAM = {"up (create)", "no-op up", "rotate all secrets", WAIT_IN_CREATE}
 CALLBACK = "https://api.stackone.com/connect/oauth2/kustomer/callback"
 
 
@@ -66,6 +72,16 @@ def apps_config(n: int, trigger: str = "") -> list[dict[str, Any]]:
             app["rotationTriggers"] = {"rotation": trigger}
         apps.append(app)
     return apps
+
+
+def raw_apps_config(n: int) -> list[dict[str, Any]]:
+    """The same apps under other names, declared straight as resources that wait in their creates."""
+    specs = []
+    for i in range(n):
+        name = f"wait_app_{i:03d}"
+        app = {"app": name, "version": "1.0.0", "title": f"Benchmark app {i}", "redirect_uris": [CALLBACK]}
+        specs.append({"name": name, "app": {**app, "wait_for_install": True}, "secret": {}})
+    return specs
 
 
 def phase_row(
@@ -97,6 +113,7 @@ def phase_row(
         "faults": {k: v for k, v in stats["faults"].items() if v},
         "bound_s": round(bound, 3),
         "ratio_to_bound": round(deployment / bound, 2) if bound else None,
+        "wall_ratio_to_bound": round(wall / bound, 2) if bound else None,
         "worker_bound_s": round(worker_bound, 3),
         "ratio_to_worker_bound": round(deployment / worker_bound, 2) if worker_bound else None,
         "ok": result.ok,
@@ -203,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             if not result.ok:
                 print(f"{name} failed: {result.error}", file=sys.stderr)
+        rows.append(_wait_in_create(sim, Path(workdir) / "wait-in-create", n, latency, install, args.rate_limit))
         baseline = None if args.no_baseline else run_baseline(sim, n)
 
     add_net_figures(rows)
@@ -214,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "phases": rows,
         "baseline_create": baseline,
         "ours_over_baseline_create": round(rows[0]["wall_s"] / baseline["wall_s"], 3) if baseline else None,
+        "together_over_wait_in_create": round(rows[0]["wall_s"] / rows[-1]["wall_s"], 3),
         "pickled_provider_bytes": dict(provider_sizes),
         "import_time": import_time(),
     }
@@ -222,6 +241,29 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n")
     return 0 if all(r["ok"] for r in rows) else 1
+
+
+def _wait_in_create(
+    sim: SimulatorProcess, workdir: Path, n: int, latency: float, install: float, rate_limit: int
+) -> dict[str, Any]:
+    engine = Engine(
+        workdir,
+        config={
+            "kustomer:orgName": "acme",
+            "kustomer:baseUrl": sim.url,
+            "kustomer:installTimeoutSeconds": "600",
+            "kustomer:testApps": raw_apps_config(n),
+        },
+        secret_config={"kustomer:apiKey": sim.api_key},
+        program=RAW_PROGRAM,
+    )
+    sim.reset_stats()
+    started = time.perf_counter()
+    result = engine.up(check=False)
+    wall = time.perf_counter() - started
+    if not result.ok:
+        print(f"{WAIT_IN_CREATE} failed: {result.error}", file=sys.stderr)
+    return phase_row(WAIT_IN_CREATE, result, wall, sim.stats(), n, latency, install, rate_limit)
 
 
 def add_net_figures(rows: list[dict[str, Any]]) -> None:
@@ -245,6 +287,10 @@ def add_net_figures(rows: list[dict[str, Any]]) -> None:
             row["net_ratio_to_rate_limit_bound"] = round(net / rate_bound, 2) if rate_bound else None
 
 
+def _ratio(value: float | None) -> str:
+    return f"{value:.2f}" if value else "-"
+
+
 def _rotate(engine: Engine, n: int) -> Result:
     engine.config["kustomer:apps"] = apps_config(n, trigger="rotated")
     return engine.up(check=False)
@@ -256,16 +302,18 @@ def render(report: dict[str, Any]) -> str:
         f"N={report['apps']} apps, latency {report['latency_ms']:g} ms/request, installs {report['install_ms']:g} ms, "
         f"rate limit {report['rate_limit_per_min'] or 'none'}/min",
         "",
-        "| phase | wall s | provider s | net s | requests | req/app | connections | bound s | net / bound "
-        "| 4-worker bound s | net / 4-worker bound |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| phase | wall s | provider s | net s | requests | req/app | connections | bound s | wall / bound "
+        "| provider / bound | net / bound | wait-in-create bound s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["phases"]:
         r.setdefault("rate_limit_per_min", report.get("rate_limit_per_min", 0))
         lines.append(
             f"| {r['phase']} | {r['wall_s']:.2f} | {r['deployment_s']:.2f} | {r['net_s']:.2f} | {r['requests']} "
-            f"| {r['requests_per_app']} | {r['connections']} | {r['bound_s']:.2f} | {r['net_ratio_to_bound'] or '-'} "
-            f"| {r['worker_bound_s']:.2f} | {r['net_ratio_to_worker_bound'] or '-'} |"
+            f"| {r['requests_per_app']} | {r['connections']} | {r['bound_s']:.2f} "
+            f"| {_ratio(r.get('wall_ratio_to_bound'))} | {_ratio(r['ratio_to_bound'])} "
+            f"| {_ratio(r['net_ratio_to_bound'])} "
+            f"| {r['worker_bound_s']:.2f} |"
         )
     limited = [r for r in report["phases"] if r.get("rate_limit_bound_s")]
     if limited:
@@ -283,6 +331,12 @@ def render(report: dict[str, Any]) -> str:
             f"Baseline (tutorial by hand, create only): {base['wall_s']:.2f} s, {base['requests']} requests, "
             f"{base['connections']} connections. Ours / baseline (create wall time): "
             f"{report['ours_over_baseline_create']}",
+        ]
+    if report.get("together_over_wait_in_create"):
+        lines += [
+            "",
+            "Installs waited for together / each in its app's create (create wall time, same run): "
+            f"{report['together_over_wait_in_create']}",
         ]
     create = report["phases"][0]["requests_by_endpoint"]
     lines += [

@@ -1,0 +1,44 @@
+"""The benchmark script runs end to end on a tiny N, and its figures hold what the README's table claims.
+
+The figures themselves come from `python -m benchmarks.run` (README, Performance); this only keeps the
+script working and checks the request counts, which do not depend on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    tiny = ["--apps", "3", "--latency-ms", "0", "--install-ms", "200", "--no-baseline", "--out", str(out)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", *tiny],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(out.read_text())
+    phases = {row["phase"]: row for row in report["phases"]}
+    assert all(row["ok"] for row in phases.values())
+    create = phases["up (create)"]["requests_by_endpoint"]
+    # Register, install and mint once per app; the installs are read through the org's list, never per app.
+    for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret"):
+        assert create[endpoint] == 3
+    assert create["GET /v1/apps"] >= 1 and not any(k.startswith("GET /v1/apps/{name}") for k in create)
+    assert phases["no-op up"]["requests"] == 0 and phases["destroy"]["requests"] == 0
+    assert phases["refresh"]["requests"] == 2  # one listing of versions and one of installs, shared by all reads
+    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret": 3}
+    waited_each = phases["up (create), each app waits in its create"]["requests_by_endpoint"]
+    assert waited_each["POST /v1/apps/install"] == 3 and "GET /v1/apps/{name}-{version}" in waited_each
+    assert set(report["pickled_provider_bytes"]) == {"PrivateApp", "AppSecret", "AppInstalls"}
+    assert max(report["pickled_provider_bytes"].values()) < 200
+    assert "| up (create) |" in completed.stdout
