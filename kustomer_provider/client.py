@@ -479,7 +479,7 @@ class KustomerClient:
         One listing per round answers for all of them, so fifty installs cost what one does. Rounds are
         timed like :meth:`wait_for_install`'s polls, from the earliest expected end among those still
         running; installs this client started carry their start time, others count from this call.
-        Returns each app's entry once its version is the installed one; raises
+        Returns each app's entry once its version (or a newer one) is the installed one; raises
         :class:`KustomerInstallError` naming every install that failed, or every one still running at
         the deadline.
         """
