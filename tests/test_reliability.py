@@ -256,3 +256,37 @@ def test_connection_refused_is_reported_with_the_host() -> None:
     with client, pytest.raises(Exception, match=r"127\.0\.0\.1:9 is reachable") as info:
         client.list_available()
     assert "k-0123456789" not in str(info.value)
+
+
+def test_one_failed_install_among_three_names_it_and_keeps_every_app_and_secret(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    simulator.set_faults(install_fail=["extra_app_1"])
+    engine = make_engine({"kustomer:apps": THREE_APPS})
+    failed = engine.up(check=False)
+    assert not failed.ok
+    assert "could not install 1 of 3 apps" in failed.error and "extra_app_1_" in failed.error
+    assert "simulated failure" in failed.error and "adopt_existing=True" in failed.error
+    assert "extra_app_0" not in failed.error and APP not in failed.error  # only the failed app is named
+    # The others are installed and work; every app and secret made before the failure is in the state.
+    apps = simulator.state()["orgs"]["acme"]["apps"]
+    for name in (APP, "extra_app_0", "extra_app_1"):
+        app_state = engine.state.by_name(name).outputs
+        secret_state = engine.state.by_name(f"{name}-secret").outputs
+        assert apps[app_state["app_name"]]["secret"]["current_fingerprint"] == secret_state["fingerprint"]
+        installed = apps[app_state["app_name"]]["installed"]
+        assert (installed["status"] if installed else None) == (
+            "install_failed" if name == "extra_app_1" else "installed"
+        )
+
+    simulator.set_faults(install_fail=[])
+    simulator.reset_stats()
+    recovered_apps = [dict(a, adoptExisting=True) if a["app"] == "extra_app_1" else a for a in THREE_APPS]
+    engine.config["kustomer:apps"] = recovered_apps
+    recovered = engine.up()
+    assert recovered.ops("update") == ["extra_app_1"] and sorted(recovered.ops("create")) == ["app-installs"]
+    requests = simulator.stats()["requests"]
+    assert requests.get("POST /v1/apps/available/{name}/secret", 0) == 0  # no secret minted again
+    assert requests["POST /v1/apps/install"] == 1  # only the failed one is installed again
+    output = recovered.outputs["apps"]["extra_app_1"]
+    assert token_status_for(simulator, output) == 200
