@@ -141,10 +141,12 @@ def test_every_error_path_against_the_simulator(sim: SimulatorProcess, logs: pyt
         client.register_version({"app": "hygiene", "version": "1.1.0", "title": "t", "visibility": "private"})
         client.install(registered.name, "1.1.0")
         provoke(lambda: client.wait_for_install(registered.name, "1.1.0", timeout=10))  # install_failed
+        provoke(lambda: client.wait_for_installs({registered.name: "1.1.0"}, timeout=10))  # the same, for many
         sim.set_faults(install_fail=[], install_ms=60_000)
         client.register_version({"app": "hygiene", "version": "1.2.0", "title": "t", "visibility": "private"})
         client.install(registered.name, "1.2.0")
         provoke(lambda: client.wait_for_install(registered.name, "1.2.0", timeout=0.3))  # timeout
+        provoke(lambda: client.wait_for_installs({registered.name: "1.2.0"}, timeout=0.3))  # timeout, for many
         sim.set_faults(fail_rate=1.0)
         provoke(client.list_available)  # 5xx after retries
         sim.set_faults(fail_rate=0.0, rate_limit=1, rate_window_s=60)  # this window's budget is already spent
