@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from kustomer_provider.simulator import SimulatorProcess  # noqa: E402
-from tests.harness.engine import Engine, Result  # noqa: E402
+from tests.harness.engine import DEFAULT_PROGRAM, Engine, Result  # noqa: E402
 
 WORKERS = 4  # the dynamic-provider host's thread pool
 # Requests of the longest chain one resource needs, per phase.
@@ -190,22 +190,16 @@ def main(argv: list[str] | None = None) -> int:
                 "--rate-limit", str(args.rate_limit)]  # fmt: skip
     rows: list[dict[str, Any]] = []
     with SimulatorProcess(sim_args) as sim, tempfile.TemporaryDirectory() as workdir:
-        engine = Engine(
-            Path(workdir),
-            config={
-                "kustomer:orgName": "acme",
-                "kustomer:baseUrl": sim.url,
-                "kustomer:installTimeoutSeconds": "600",
-                "kustomer:apps": apps_config(n),
-            },
-            secret_config={"kustomer:apiKey": sim.api_key},
-        )
+        engine = _engine(sim, Path(workdir) / "program", {"kustomer:apps": apps_config(n)})
+        # Side by side: the same N apps, each waiting for its own install in its create.
+        waiting = _engine(sim, Path(workdir) / "wait-in-create", {"kustomer:testApps": raw_apps_config(n)}, RAW_PROGRAM)
         phases = [
             ("up (create)", lambda: engine.up(check=False)),
             ("no-op up", lambda: engine.up(check=False)),
             ("refresh", lambda: engine.refresh(check=False)),
             ("rotate all secrets", lambda: _rotate(engine, n)),
             ("destroy", lambda: engine.destroy(check=False)),
+            (WAIT_IN_CREATE, lambda: waiting.up(check=False)),
         ]
         provider_sizes: Counter[str] = Counter()
         for name, run in phases:
@@ -220,7 +214,6 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             if not result.ok:
                 print(f"{name} failed: {result.error}", file=sys.stderr)
-        rows.append(_wait_in_create(sim, Path(workdir) / "wait-in-create", n, latency, install, args.rate_limit))
         baseline = None if args.no_baseline else run_baseline(sim, n)
 
     add_net_figures(rows)
@@ -243,27 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r["ok"] for r in rows) else 1
 
 
-def _wait_in_create(
-    sim: SimulatorProcess, workdir: Path, n: int, latency: float, install: float, rate_limit: int
-) -> dict[str, Any]:
-    engine = Engine(
-        workdir,
-        config={
-            "kustomer:orgName": "acme",
-            "kustomer:baseUrl": sim.url,
-            "kustomer:installTimeoutSeconds": "600",
-            "kustomer:testApps": raw_apps_config(n),
-        },
-        secret_config={"kustomer:apiKey": sim.api_key},
-        program=RAW_PROGRAM,
-    )
-    sim.reset_stats()
-    started = time.perf_counter()
-    result = engine.up(check=False)
-    wall = time.perf_counter() - started
-    if not result.ok:
-        print(f"{WAIT_IN_CREATE} failed: {result.error}", file=sys.stderr)
-    return phase_row(WAIT_IN_CREATE, result, wall, sim.stats(), n, latency, install, rate_limit)
+def _engine(sim: SimulatorProcess, workdir: Path, apps: dict[str, Any], program: Path = DEFAULT_PROGRAM) -> Engine:
+    """An engine over the simulator's org ``acme``, with ``apps`` (the program's or the raw program's key)."""
+    config = {"kustomer:orgName": "acme", "kustomer:baseUrl": sim.url, "kustomer:installTimeoutSeconds": "600"}
+    return Engine(workdir, config={**config, **apps}, secret_config={"kustomer:apiKey": sim.api_key}, program=program)
 
 
 def add_net_figures(rows: list[dict[str, Any]]) -> None:

@@ -53,12 +53,10 @@ def _installed_version(entry: InstalledApp | None) -> str:
 
 
 def _outputs(props: Mapping[str, Any], entries: Mapping[str, InstalledApp | None]) -> dict[str, Any]:
-    inputs = _inputs(props)
+    installs = _inputs(props).installs()
     outs = dict(input_view(props, INPUT_DEFAULTS))
-    outs["installed_versions"] = {name: _installed_version(entries.get(name)) for name in inputs.installs()}
-    outs["install_statuses"] = {
-        name: install_state(entries.get(name), version) for name, version in inputs.installs().items()
-    }
+    outs["installed_versions"] = {name: _installed_version(entries.get(name)) for name in installs}
+    outs["install_statuses"] = {name: install_state(entries.get(name), version) for name, version in installs.items()}
     return outs
 
 
@@ -73,13 +71,10 @@ def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
         if failed.status != assumptions.INSTALL_FAILED:
             raise
         # Each version is registered for good: say how the next run gets past it.
-        raise KustomerInstallError(
-            f"{failed} Each version stays registered (Kustomer keeps every version): after fixing the cause, "
-            "run `pulumi up` again with adopt_existing=True on those apps (adoptExisting: true in the stack "
-            "config) to install the same version again, or with a higher version. The other apps are installed.",
-            app_name=failed.app_name,
-            version=failed.version,
-            status=failed.status,
+        raise failed.with_advice(
+            "Each version stays registered (Kustomer keeps every version): after fixing the cause, run "
+            "`pulumi up` again with adopt_existing=True on those apps (adoptExisting: true in the stack config) "
+            "to install the same version again, or with a higher version. The other apps are installed."
         ) from None
     return _outputs(props, dict(done))
 

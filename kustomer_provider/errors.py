@@ -135,3 +135,9 @@ class KustomerInstallError(KustomerError):
         self.version = version
         #: The last install status seen (``install_failed``, ``installing``, ...).
         self.status = status
+
+    def with_advice(self, advice: str) -> KustomerInstallError:
+        """The same failure, its message followed by ``advice`` (what the caller knows about recovering)."""
+        return KustomerInstallError(
+            f"{self} {advice}", app_name=self.app_name, version=self.version, status=self.status
+        )

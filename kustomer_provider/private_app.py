@@ -137,13 +137,10 @@ def _install(client: KustomerClient, registered: AvailableApp, *, just_registere
         if not just_registered:
             raise
         # The version is registered for good: say how the next run gets past the 409 it would meet.
-        raise KustomerInstallError(
-            f"{failed} Version {registered.version} stays registered (Kustomer keeps every version): after "
-            "fixing the cause, run `pulumi up` again with adopt_existing=True (adoptExisting: true in the "
-            "stack config), or with a higher version.",
-            app_name=failed.app_name,
-            version=failed.version,
-            status=failed.status,
+        raise failed.with_advice(
+            f"Version {registered.version} stays registered (Kustomer keeps every version): after fixing the "
+            "cause, run `pulumi up` again with adopt_existing=True (adoptExisting: true in the stack config), "
+            "or with a higher version."
         ) from None
 
 
