@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 from kustomer_provider.simulator import SimulatorProcess
 from tests.harness.engine import Engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Property-based tests: "ci" (the default, what scripts/test and CI run) gives every property a few hundred
+# generated examples; HYPOTHESIS_PROFILE=thorough scripts/test tests/property runs many more locally.
+# No deadline: the machines are noisy, and time is measured by the benchmark, not by tests.
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile(
+    "thorough", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
 
 
