@@ -79,12 +79,14 @@ OFFLINE_ACCESS = "offline_access"
 USER_NAME = "Simulator User"
 
 # --- app definitions --------------------------------------------------------------------------------
-APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Matched whole (`fullmatch`: a `$` would let a trailing newline through) and ASCII only.
+APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # The namespaced name (`<app>_<orgId>` for private apps) may be at most this long [ours].
 MAX_APP_NAME_LENGTH = 64
+# semver.org's grammar, with ASCII digits only (`\d` would take any Unicode digit); matched whole.
 SEMVER_PATTERN = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$"
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*))?"
 )
 DEFAULT_VISIBILITY = "private"
 KNOWN_TOP_LEVEL_KEYS: frozenset[str] = frozenset(
@@ -158,7 +160,7 @@ def fingerprint_of_hash(hashed: str) -> str:
 
 def semver_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
     """Sort key implementing semver precedence (a pre-release is lower than its release)."""
-    match = SEMVER_PATTERN.match(version)
+    match = SEMVER_PATTERN.fullmatch(version)
     if match is None:
         raise ValueError(f"not a semver version: {version!r}")
     major, minor, patch, pre = match.groups()

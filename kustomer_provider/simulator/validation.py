@@ -58,7 +58,7 @@ def validate_definition(body: Any, org_id: str) -> dict[str, Any]:
                 errors.append(bad_field(f"/{key}/{index}", f"{key}[{index}] must be a string"))
     app = definition.get("app")
     if isinstance(app, str):
-        if not rules.APP_NAME_PATTERN.match(app):
+        if not rules.APP_NAME_PATTERN.fullmatch(app):
             errors.append(bad_field("/app", f"app must match {rules.APP_NAME_PATTERN.pattern}"))
         else:
             visibility = definition.get("visibility", rules.DEFAULT_VISIBILITY)
@@ -72,7 +72,7 @@ def validate_definition(body: Any, org_id: str) -> dict[str, Any]:
                     )
                 )
     version = definition.get("version")
-    if isinstance(version, str) and not rules.SEMVER_PATTERN.match(version):
+    if isinstance(version, str) and not rules.SEMVER_PATTERN.fullmatch(version):
         errors.append(bad_field("/version", "version must be semver MAJOR.MINOR.PATCH[-prerelease]"))
     visibility = definition.get("visibility")
     if isinstance(visibility, str) and visibility not in ("private", "public"):

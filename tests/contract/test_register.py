@@ -152,13 +152,17 @@ def test_invalid_json_is_400(api: httpx.Client) -> None:
 
 
 @pytest.mark.ours
-def test_org_id_is_24_hex(api: httpx.Client, app_name: str) -> None:
+def test_org_id_is_24_hex(api: httpx.Client, client: KustomerClient, app_name: str) -> None:
     """[ours] ``assumptions.ORG_ID_PATTERN`` / ``rules.org_id_for``: org ids are 24 lowercase hex.
 
-    The client relies on it to tell ``myapp_<orgId>`` from another app named ``myapp_<something>``.
+    The client relies on it to tell ``myapp_<orgId>`` from another app named ``myapp_<something>``: both
+    are registered here, and the client must list only the first one's versions under ``myapp``.
     """
     name = register(api, app_name)["attributes"]["name"]
-    assert re.match(assumptions.ORG_ID_PATTERN, org_id_of(name, app_name))
+    assert re.fullmatch(r"[0-9a-f]{24}", org_id_of(name, app_name)), name
+    register(api, f"{app_name}_x", "2.0.0")  # another app, whose name starts like a namespaced one
+    assert [v.version for v in client.versions_of(app_name)] == ["1.0.0"]
+    assert [v.version for v in client.versions_of(f"{app_name}_x")] == ["2.0.0"]
 
 
 @pytest.mark.ours
@@ -175,12 +179,15 @@ def test_visibility_defaults_to_private(api: httpx.Client, app_name: str) -> Non
 
 @pytest.mark.ours
 def test_client_id_is_stable_across_versions(api: httpx.Client, app_name: str) -> None:
-    """[ours] ``assumptions.CLIENT_ID_STABLE_ACROSS_VERSIONS``: one client id per app name."""
+    """[ours] One client id per app name: every version, a major bump included, keeps the first's.
+
+    ``KustomerPrivateApp`` keeps ``client_id`` across updates, and a secret outlives version bumps
+    (``KustomerAppSecret`` without ``app_version``), both on the strength of this.
+    """
     first = register(api, app_name, "1.0.0")["attributes"]["clientId"]
     second = register(api, app_name, "1.0.1")["attributes"]["clientId"]
     third = register(api, app_name, "2.0.0", roles=[ROLE_A])["attributes"]["clientId"]
     assert first == second == third
-    assert assumptions.CLIENT_ID_STABLE_ACROSS_VERSIONS
 
 
 @pytest.mark.ours
@@ -201,9 +208,22 @@ def test_success_status_codes(api: httpx.Client, app_name: str) -> None:
 
 @pytest.mark.ours
 def test_app_name_pattern(api: httpx.Client, app_name: str) -> None:
-    """[ours] ``assumptions.APP_NAME_PATTERN`` ``^[a-z][a-z0-9_]*$`` (the docs only forbid spaces and dashes)."""
-    for bad in (app_name.replace("contract_", "contract-"), app_name.upper(), f"9{app_name}"):
-        assert not re.match(assumptions.APP_NAME_PATTERN, bad)
+    """[ours] ``assumptions.APP_NAME_PATTERN``: lowercase ASCII letters, digits and ``_``, a letter first.
+
+    The docs only forbid spaces and dashes; the server must refuse what the provider's Check refuses, and
+    accept what it accepts (digits and underscores inside the name).
+    """
+    accepted = f"{app_name}_2b_"
+    response = api.post("/v1/apps/available", json=definition(accepted))
+    assert response.is_success, f"{accepted!r} was refused: {response.text}"
+    for bad in (
+        app_name.replace("contract_", "contract-"),
+        app_name.upper(),
+        f"9{app_name}",
+        f"{app_name} x",
+        f"{app_name}\n",
+        f"{app_name}é",
+    ):
         response = api.post("/v1/apps/available", json=definition(bad))
         assert response.status_code == 400, f"{bad!r} was accepted: {response.text}"
 
