@@ -1,4 +1,4 @@
-"""The README's "Link the app in StackOne" section maps each of StackOne's fields to an output the program really exports, and its commands
+"""The OAuth guide's "Link the app in StackOne" section (docs/oauth-helper.md) maps each of StackOne's fields to an output the program really exports, and its commands
 name the helper's real subcommands and flags."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from kustomer_provider.oauth.cli import build_parser
 
 from .helpers import REPO_ROOT, exported_app_keys
 
-README = REPO_ROOT / "README.md"
+GUIDE = REPO_ROOT / "docs" / "oauth-helper.md"
 
 
 def section() -> str:
-    """The README's "Link the app in StackOne" section, up to the next section."""
-    text = README.read_text()
+    """The guide's "Link the app in StackOne" section, up to the next section."""
+    text = GUIDE.read_text()
     start = text.index("## Link the app in StackOne")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else len(text)]
