@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh-token-idle-days",
         type=_bounded(float, 0.0001),
         metavar="DAYS",
-        help="refresh tokens unused this long expire (default: they live until invalidated, as Kustomer's tutorial says)",
+        help="refresh tokens unused this long expire (default: none, they live until invalidated, as the seed says)",
     )
     p.add_argument(
         "--control-token",

@@ -19,20 +19,12 @@ from urllib.parse import unquote_plus, urlencode
 __all__ = [
     "ACCESS_TOKEN_TTL_S",
     "ADMIN_KEY_ROLES",
+    "APP_NAME_PATTERN",
     "AUTHORIZE_ERRORS",
+    "AUTH_CODE_TTL_S",
     "CODE_CHALLENGE_METHOD",
     "CONTROL_TOKEN_ENV",
     "CONTROL_TOKEN_HEADER",
-    "INVALID_CLIENT",
-    "INVALID_CLIENT_SECRET",
-    "OAUTH_FORM_TYPE",
-    "PKCE_VALUE_PATTERN",
-    "RESPONSE_TYPE",
-    "TOKEN_ERRORS",
-    "TOKEN_RESPONSE_HEADERS",
-    "WWW_AUTHENTICATE_BASIC",
-    "APP_NAME_PATTERN",
-    "AUTH_CODE_TTL_S",
     "CUSTOMER_READ_ROLE",
     "DEFAULT_API_KEY",
     "DEFAULT_HOST",
@@ -43,34 +35,42 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_VISIBILITY",
+    "INVALID_CLIENT",
+    "INVALID_CLIENT_SECRET",
     "KEEP_ALIVE_S",
     "KNOWN_TOP_LEVEL_KEYS",
     "MAX_APP_NAME_LENGTH",
+    "OAUTH_FORM_TYPE",
     "OFFLINE_ACCESS",
+    "PKCE_VALUE_PATTERN",
     "RATE_LIMIT_WINDOW_S",
     "READ_ROLES",
     "REFRESH_TOKEN_IDLE_S",
+    "RESPONSE_TYPE",
     "SEMVER_PATTERN",
+    "TOKEN_ERRORS",
+    "TOKEN_RESPONSE_HEADERS",
     "USER_NAME",
     "WRITE_ROLES",
+    "WWW_AUTHENTICATE_BASIC",
     "allowed_control_hosts",
     "bare_name",
     "basic_credentials",
     "exposed_bind_warning",
-    "is_loopback_address",
     "fingerprint",
     "fingerprint_of_hash",
     "install_fail_matches",
     "install_fail_message",
+    "is_loopback_address",
     "namespaced_name",
     "new_client_id",
     "new_client_secret",
     "new_control_token",
     "new_token",
-    "refresh_scopes",
-    "s256_challenge",
     "org_id_for",
     "page_link",
+    "refresh_scopes",
+    "s256_challenge",
     "secret_hash",
     "semver_key",
     "split_scopes",
@@ -245,7 +245,7 @@ PKCE_VALUE_PATTERN: Final = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 # "Invalid Client": an unknown client, or an app not installed [doc: seed tutorial, Step 3, 400
 # "Invalid Client"]. A wrong or revoked secret is told apart, 401 (RFC 6749 §5.2) [ours: wording].
 INVALID_CLIENT: Final = "Invalid Client"
-INVALID_CLIENT_SECRET: Final = "Invalid client secret"
+INVALID_CLIENT_SECRET: Final = "Invalid client secret"  # noqa: S105 (an error message)
 # A 401 names the scheme the client may use (RFC 6749 §5.2: with the Authorization header the 401
 # MUST carry a matching WWW-Authenticate; §2.3.1: Basic MUST be supported).
 WWW_AUTHENTICATE_BASIC: Final = 'Basic realm="kustomer-simulator", charset="UTF-8"'
@@ -320,8 +320,8 @@ def refresh_scopes(granted: list[str], requested: str | None) -> list[str] | Non
 # [ours] Not a Kustomer API: the simulator's own. Changes (keys, faults, state) need this header with the
 # control token; reads stay open on loopback. The token comes from `--control-token` or this variable,
 # or is generated at start.
-CONTROL_TOKEN_HEADER: Final = "X-Sim-Control-Token"
-CONTROL_TOKEN_ENV: Final = "KUSTOMER_SIM_CONTROL_TOKEN"
+CONTROL_TOKEN_HEADER: Final = "X-Sim-Control-Token"  # noqa: S105 (a header name)
+CONTROL_TOKEN_ENV: Final = "KUSTOMER_SIM_CONTROL_TOKEN"  # noqa: S105 (a variable name)
 _LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -368,7 +368,7 @@ def exposed_bind_warning(host: str) -> str | None:
     """The stderr warning for a bind address other machines can reach; None for loopback."""
     if is_loopback_address(host):
         return None
-    everywhere = " (every interface)" if host in ("0.0.0.0", "::", "") else ""
+    everywhere = " (every interface)" if host in ("0.0.0.0", "::", "") else ""  # noqa: S104 (recognised, not bound)
     return (
         f"simulator: WARNING: listening on {host}{everywhere}, reachable from other machines. Anyone who can "
         "reach it can use its API keys and OAuth endpoints; its control API still needs the control token. "

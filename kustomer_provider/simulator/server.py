@@ -113,7 +113,11 @@ def control_token_file(settings: SimulatorSettings, port: int) -> Path:
     if settings.state_file is not None:
         return settings.state_file.with_name(settings.state_file.name + ".control-token")
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) / "kustomer-simulator" if runtime else Path(tempfile.gettempdir()) / f"kustomer-simulator-{os.getuid()}"
+    base = (
+        Path(runtime) / "kustomer-simulator"
+        if runtime
+        else Path(tempfile.gettempdir()) / f"kustomer-simulator-{os.getuid()}"
+    )
     return base / f"control-token-{port}"
 
 

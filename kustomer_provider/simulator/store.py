@@ -472,7 +472,9 @@ class Store:
                 self._drop_grants(lambda g: g.family == hashed)
                 self._commit()
                 raise OAuthError(
-                    400, "invalid_grant", "The authorization code was already used; the tokens issued from it are revoked"
+                    400,
+                    "invalid_grant",
+                    "The authorization code was already used; the tokens issued from it are revoked",
                 )
             grant = self._codes.get(hashed)
             if grant is None or grant.client_id != auth.client_id or grant.expired(now):
@@ -481,7 +483,9 @@ class Store:
                 raise OAuthError(400, "invalid_grant", "redirect_uri does not match the authorization request")
             if grant.code_challenge is None and code_verifier is not None:
                 # RFC 9700 §4.8.2 (PKCE downgrade): a verifier for a code issued without a challenge.
-                raise OAuthError(400, "invalid_grant", "code_verifier given but the authorization had no code_challenge")
+                raise OAuthError(
+                    400, "invalid_grant", "code_verifier given but the authorization had no code_challenge"
+                )
             if grant.code_challenge is not None:
                 if code_verifier is None:
                     raise OAuthError(400, "invalid_grant", "code_verifier is required")

@@ -15,8 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Callable
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -340,7 +339,9 @@ def test_rfc_code_grant_and_refresh_with_basic_authentication(
 ) -> None:
     """[ours: rfc] RFC 6749 §2.3.1: the whole flow with ``Authorization: Basic`` instead of the form fields."""
     send = sender(anonymous, target, oauth_app, "basic")
-    first = send(grant_type="authorization_code", code=get_code(anonymous, target, oauth_app), redirect_uri=REDIRECT_URI)
+    first = send(
+        grant_type="authorization_code", code=get_code(anonymous, target, oauth_app), redirect_uri=REDIRECT_URI
+    )
     assert first.status_code == 200, first.text
     second = send(grant_type="refresh_token", refresh_token=first.json()["refresh_token"])
     assert second.status_code == 200, second.text
@@ -409,7 +410,12 @@ def test_rfc_refresh_with_a_narrower_scope(
     """[ours: rfc] RFC 6749 §6: a subset of the scope narrows the new access token; a wider one is ``invalid_scope``."""
     first = exchange(anonymous, target, oauth_app, get_code(anonymous, target, oauth_app))
     wider = token(
-        anonymous, target, oauth_app, grant_type="refresh_token", refresh_token=first["refresh_token"], scope="org.admin.apps"
+        anonymous,
+        target,
+        oauth_app,
+        grant_type="refresh_token",
+        refresh_token=first["refresh_token"],
+        scope="org.admin.apps",
     )
     assert (wider.status_code, wider.json()["error"]) == (400, "invalid_scope")
     narrow = token(

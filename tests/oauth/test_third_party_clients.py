@@ -8,14 +8,14 @@ the tests read the redirect instead of serving the loopback redirect URI.
 
 from __future__ import annotations
 
-from typing import Any
-
 import warnings
+from typing import Any
 
 import httpx
 import pytest
 import requests
 from authlib.common.security import generate_token
+from authlib.deprecate import AuthlibDeprecationWarning
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
@@ -24,8 +24,9 @@ from kustomer_provider.simulator import SimulatorProcess
 from .helpers import TIMEOUT, SimApp, loopback_uri, make_app
 
 with warnings.catch_warnings():
-    # Authlib 1.9 warns that it prefers httpx2; httpx is what the project ships with.
-    warnings.simplefilter("ignore")
+    # Authlib 1.9 warns that it prefers httpx2; httpx is what the project ships with. (Its deprecate module
+    # installs an "always" filter for its warning when imported: ours must come after it.)
+    warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client
 
 SCOPES = ["org.permission.apps.read", "offline_access"]

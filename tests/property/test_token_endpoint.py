@@ -135,7 +135,10 @@ def plausible_requests(draw: st.DrawFn) -> Request:
     grant = draw(st.sampled_from(["authorization_code", "refresh_token"]))
     pairs = [("grant_type", grant)]
     if grant == "authorization_code":
-        pairs += [("code", REAL), ("redirect_uri", draw(st.sampled_from([REDIRECT, REDIRECT, "https://other.example/cb"])))]
+        pairs += [
+            ("code", REAL),
+            ("redirect_uri", draw(st.sampled_from([REDIRECT, REDIRECT, "https://other.example/cb"]))),
+        ]
     else:
         pairs += [("refresh_token", REAL)]
         scope = draw(st.sampled_from([None, "org.permission.apps.read", "org.admin.apps", ""]))

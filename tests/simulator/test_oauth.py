@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import base64
 import hashlib
+import re
 from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
@@ -403,7 +403,9 @@ def test_unknown_client_with_basic_is_401_with_a_challenge(client: TestClient, c
     assert posted.status_code == 400 and posted.json() == INVALID_CLIENT
 
 
-@pytest.mark.parametrize("header", ["Basic !!!not-base64", "Basic " + base64.b64encode(b"no-colon").decode(), "Bearer x"])
+@pytest.mark.parametrize(
+    "header", ["Basic !!!not-base64", "Basic " + base64.b64encode(b"no-colon").decode(), "Bearer x"]
+)
 def test_malformed_authorization_header_is_invalid_client(client: TestClient, clock: FakeClock, header: str) -> None:
     installed_app(client, clock)
     response = client.post(
@@ -443,9 +445,7 @@ def test_repeated_token_parameters_are_invalid_request(client: TestClient, clock
         [("grant_type", "refresh_token"), ("refresh_token", "a"), ("refresh_token", "b"),
          ("client_id", client_id), ("client_secret", secret)]
     )  # fmt: skip
-    response = client.post(
-        "/oauth/token", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    response = client.post("/oauth/token", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
     assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
 
 

@@ -265,7 +265,9 @@ def _grant(form: Params, authorization: str | None, context: Context) -> dict[st
         code = _required(values, "code")
         verifier = values.get("code_verifier")
         if verifier is not None and not rules.PKCE_VALUE_PATTERN.fullmatch(verifier):
-            raise OAuthError(400, "invalid_request", "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
+            raise OAuthError(
+                400, "invalid_request", "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~"
+            )
         return store.exchange_code(auth, code, values.get("redirect_uri"), verifier)
     if grant_type == "refresh_token":
         return store.refresh(auth, _required(values, "refresh_token"), values.get("scope"))
