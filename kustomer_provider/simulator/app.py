@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 
@@ -49,10 +50,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """A simulator app with its own state; `clock` (epoch seconds) may be injected by tests."""
+    """A simulator app with its own state; `clock` (epoch seconds) may be injected by tests.
+
+    Without `settings.control_token` a control token is generated: `app.state.sim.settings.control_token`.
+    """
     settings = settings or SimulatorSettings()
+    if settings.control_token is None:  # one per run; `server.serve` prints it and writes the token file
+        settings = dataclasses.replace(settings, control_token=rules.new_control_token())
     clock = clock or time.time
-    store = Store(pod=settings.pod, default_org=settings.org, clock=clock, state_file=settings.state_file)
+    store = Store(
+        pod=settings.pod,
+        default_org=settings.org,
+        clock=clock,
+        state_file=settings.state_file,
+        refresh_token_idle_s=settings.refresh_token_idle_s,
+    )
     store.add_key(settings.api_key, rules.ADMIN_KEY_ROLES)
     for spec in settings.keys:
         store.add_key(spec.key, spec.roles, spec.org, spec.pod)

@@ -11,9 +11,10 @@ from pathlib import Path
 from . import rules
 from .settings import KeySpec, SimulatorSettings, parse_key_spec
 
-__all__ = ["API_KEY_ENV", "build_parser", "main", "settings_from_args"]
+__all__ = ["API_KEY_ENV", "CONTROL_TOKEN_ENV", "build_parser", "main", "settings_from_args", "warn_if_exposed"]
 
 API_KEY_ENV = "KUSTOMER_SIM_API_KEY"
+CONTROL_TOKEN_ENV = rules.CONTROL_TOKEN_ENV
 
 
 def _bounded(kind: Callable[[str], float], low: float, high: float | None = None) -> Callable[[str], float]:
@@ -68,6 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--install-fail", action="append", default=[], metavar="APP", help="installs of APP fail")
     p.add_argument("--drop-after-commit-rate", type=_bounded(float, 0, 1), default=0.0)
     p.add_argument("--access-log", action="store_true", help="log every request on stderr (off by default)")
+    p.add_argument(
+        "--refresh-token-idle-days",
+        type=_bounded(float, 0.0001),
+        metavar="DAYS",
+        help="refresh tokens unused this long expire (default: none, they live until invalidated, as the seed says)",
+    )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help=f"token the control API (/_sim/*) requires for changes, header {rules.CONTROL_TOKEN_HEADER} "
+        f"(or env {CONTROL_TOKEN_ENV}; default: generated, printed on stderr and written to a 0600 file)",
+    )
     return p
 
 
@@ -105,7 +118,17 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> SimulatorSett
         install_fail=tuple(args.install_fail),
         drop_after_commit_rate=args.drop_after_commit_rate,
         access_log=args.access_log,
+        refresh_token_idle_days=args.refresh_token_idle_days,
+        control_token=args.control_token or env.get(CONTROL_TOKEN_ENV) or None,
     )
+
+
+def warn_if_exposed(host: str) -> bool:
+    """Print a warning on stderr when `host` is not a loopback address; True if it warned."""
+    warning = rules.exposed_bind_warning(host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+    return warning is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .server import serve  # uvicorn only when serving
 
     settings = settings_from_args(argv)
+    warn_if_exposed(settings.host)
     try:
         serve(settings)
     except OSError as exc:

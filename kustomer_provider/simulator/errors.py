@@ -88,8 +88,8 @@ class FirstShapeError(SimulatorError):
 class OAuthError(SimulatorError):
     """RFC 6749 error body of the OAuth endpoints."""
 
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(status)
+    def __init__(self, status: int, error: str, description: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status, headers)
         self.error = error
         self.description = description
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from typing import IO, Any
 
 import httpx
 
+from . import rules
 from .cli import settings_from_args
 
 __all__ = ["SimulatorProcess"]
@@ -33,7 +35,9 @@ class SimulatorProcess:
     `args` are extra command-line flags; `--port 0` is added unless they name a port. Use as a
     context manager, or call `start()` and `stop()`. stderr goes to a temporary file (never blocks);
     `stderr_text()` reads it. The control helpers share one keep-alive connection, opened at start
-    (so it is counted once in `connections`, before any `reset_stats()`).
+    (so it is counted once in `connections`, before any `reset_stats()`), and send the control token
+    (`X-Sim-Control-Token`) on every call: `--control-token` with a fresh value is added unless `args`
+    or the environment give one; `control_token` holds it.
     """
 
     def __init__(
@@ -50,7 +54,11 @@ class SimulatorProcess:
         self.env["PYTHONPATH"] = os.pathsep.join(p for p in (_IMPORT_ROOT, self.env.get("PYTHONPATH")) if p)
         self.env["PYTHONUNBUFFERED"] = "1"
         # Parse the flags as the child will: a bad flag fails here, and we learn the admin key.
-        self.api_key: str = settings_from_args(self.args, self.env).api_key
+        settings = settings_from_args(self.args, self.env)
+        self.api_key: str = settings.api_key
+        self.control_token: str = settings.control_token or secrets.token_urlsafe(24)
+        if settings.control_token is None:
+            self.args += ["--control-token", self.control_token]
         self.startup_timeout = startup_timeout
         self.url: str = ""
         self._proc: subprocess.Popen[bytes] | None = None
@@ -83,7 +91,9 @@ class SimulatorProcess:
         if not self.url.startswith("http"):
             self.stop()
             raise RuntimeError(f"simulator did not start: {self.stderr_text()[-2000:]}")
-        self._client = httpx.Client(base_url=self.url, timeout=CONTROL_TIMEOUT_S)
+        self._client = httpx.Client(
+            base_url=self.url, timeout=CONTROL_TIMEOUT_S, headers={rules.CONTROL_TOKEN_HEADER: self.control_token}
+        )
         self._control("GET", "/_sim/faults")  # opens the control connection now, not mid-measurement
         return self
 

@@ -6,16 +6,25 @@ check against a real org. `docs/simulator.md` lists the same decisions.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import ipaddress
 import re
 import secrets
-from urllib.parse import urlencode
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import unquote_plus, urlencode
 
 __all__ = [
     "ACCESS_TOKEN_TTL_S",
     "ADMIN_KEY_ROLES",
     "APP_NAME_PATTERN",
+    "AUTHORIZE_ERRORS",
     "AUTH_CODE_TTL_S",
+    "CODE_CHALLENGE_METHOD",
+    "CONTROL_TOKEN_ENV",
+    "CONTROL_TOKEN_HEADER",
     "CUSTOMER_READ_ROLE",
     "DEFAULT_API_KEY",
     "DEFAULT_HOST",
@@ -26,27 +35,42 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_VISIBILITY",
+    "INVALID_CLIENT",
+    "INVALID_CLIENT_SECRET",
     "KEEP_ALIVE_S",
     "KNOWN_TOP_LEVEL_KEYS",
     "MAX_APP_NAME_LENGTH",
+    "OAUTH_FORM_TYPE",
     "OFFLINE_ACCESS",
+    "PKCE_VALUE_PATTERN",
     "RATE_LIMIT_WINDOW_S",
     "READ_ROLES",
-    "REFRESH_TOKEN_TTL_S",
+    "REFRESH_TOKEN_IDLE_S",
+    "RESPONSE_TYPE",
     "SEMVER_PATTERN",
+    "TOKEN_ERRORS",
+    "TOKEN_RESPONSE_HEADERS",
     "USER_NAME",
     "WRITE_ROLES",
+    "WWW_AUTHENTICATE_BASIC",
+    "allowed_control_hosts",
     "bare_name",
+    "basic_credentials",
+    "exposed_bind_warning",
     "fingerprint",
     "fingerprint_of_hash",
     "install_fail_matches",
     "install_fail_message",
+    "is_loopback_address",
     "namespaced_name",
     "new_client_id",
     "new_client_secret",
+    "new_control_token",
     "new_token",
     "org_id_for",
     "page_link",
+    "refresh_scopes",
+    "s256_challenge",
     "secret_hash",
     "semver_key",
     "split_scopes",
@@ -75,7 +99,7 @@ READ_ROLES: tuple[str, ...] = (  # any of them
     "org.permission.apps",
 )
 CUSTOMER_READ_ROLE = "org.permission.customer.read"
-OFFLINE_ACCESS = "offline_access"
+OFFLINE_ACCESS = "offline_access"  # asks for a refresh token [doc: seed tutorial, Step 3]
 USER_NAME = "Simulator User"
 
 # --- app definitions --------------------------------------------------------------------------------
@@ -96,9 +120,14 @@ KNOWN_TOP_LEVEL_KEYS: frozenset[str] = frozenset(
 )
 
 # --- lifetimes and limits ---------------------------------------------------------------------------
-AUTH_CODE_TTL_S = 600.0  # codes are single use and valid 10 minutes [ours]
-ACCESS_TOKEN_TTL_S = 86400  # one day [doc]
-REFRESH_TOKEN_TTL_S = 14 * 86400.0  # two weeks unused [3p]
+# Codes are single use and valid 10 minutes [ours]: RFC 6749 §4.1.2 recommends "a maximum authorization
+# code lifetime of 10 minutes"; Kustomer does not say.
+AUTH_CODE_TTL_S = 600.0
+ACCESS_TOKEN_TTL_S = 86400  # one day, `expires_in: 86400` [doc: seed tutorial, "POST /oauth/token"]
+# Refresh tokens live until invalidated (used, revoked by a code replay, their app deleted): the seed
+# tutorial says an app "can request new access tokens indefinitely until you invalidate the refresh
+# token". A third party claims two weeks unused [3p]: `--refresh-token-idle-days` sets such a limit.
+REFRESH_TOKEN_IDLE_S: float | None = None
 # Idle keep-alive connections are closed after this long, like a cloud load balancer's default [ours].
 KEEP_ALIVE_S = 60
 RATE_LIMIT_WINDOW_S = 60.0  # fixed window per org [doc]; x-ratelimit-reset in seconds [ours]
@@ -181,7 +210,12 @@ def install_fail_message(name: str) -> str:
 
 
 def split_scopes(scope: str) -> list[str]:
-    """Scopes of an authorize request: space or `+` separated, duplicates dropped, order kept."""
+    """Scopes of an authorize request: space or `+` separated, duplicates dropped, order kept.
+
+    Space-delimited per RFC 6749 §3.3; the seed tutorial writes them joined by a literal `+`
+    (`scope=org.permission.customer+org.permission.conversation+offline_access`), which a query
+    decodes to spaces, but a `+` left encoded (`%2B`) is split on too [ours].
+    """
     seen: dict[str, None] = {}
     for part in re.split(r"[\s+]+", scope.strip()):
         if part:
@@ -192,3 +226,153 @@ def split_scopes(scope: str) -> list[str]:
 def page_link(path: str, page: int, page_size: int) -> str:
     """A paging link: a path with query, relative to the base URL."""
     return f"{path}?{urlencode({'page': page, 'pageSize': page_size})}"
+
+
+# --- OAuth provider ---------------------------------------------------------------------------------
+# Where Kustomer's docs speak (the seed tutorial, "OAuth 2.0 Provider"; developer.kustomer.com "OAuth")
+# they rule; where they are silent, RFC 6749 (OAuth 2.0) and RFC 7636 (PKCE) do. The routers in
+# `routers/oauth.py` apply these rules and name them.
+
+# Token requests are form-encoded [doc: seed tutorial, `content-type: application/x-www-form-urlencoded`;
+# RFC 6749 §4.1.3, §6]. Anything else is `invalid_request` (RFC 6749 §5.2).
+OAUTH_FORM_TYPE: Final = "application/x-www-form-urlencoded"
+# Only the code flow [doc: seed tutorial, `response_type` set to `code`]; any other value is
+# `unsupported_response_type`, sent back by redirect (RFC 6749 §4.1.2.1).
+RESPONSE_TYPE: Final = "code"
+# PKCE with S256 [doc: Kustomer "OAuth" page]; `plain` (RFC 7636 §4.2's default) is refused with
+# `invalid_request` (RFC 7636 §4.4.1: "transform algorithm not supported") [ours: no plain].
+CODE_CHALLENGE_METHOD: Final = "S256"
+# code_verifier (and the challenge): 43..128 unreserved characters [RFC 7636 §4.1, §4.2].
+PKCE_VALUE_PATTERN: Final = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# "Invalid Client": an unknown client, or an app not installed [doc: seed tutorial, Step 3, 400
+# "Invalid Client"]. A wrong or revoked secret is told apart, 401 (RFC 6749 §5.2) [ours: wording].
+INVALID_CLIENT: Final = "Invalid Client"
+INVALID_CLIENT_SECRET: Final = "Invalid client secret"  # noqa: S105 (an error message)
+# A 401 names the scheme the client may use (RFC 6749 §5.2: with the Authorization header the 401
+# MUST carry a matching WWW-Authenticate; §2.3.1: Basic MUST be supported).
+WWW_AUTHENTICATE_BASIC: Final = 'Basic realm="kustomer-simulator", charset="UTF-8"'
+# Token answers, errors included, are never cached [RFC 6749 §5.1: `Cache-Control: no-store`,
+# `Pragma: no-cache`].
+TOKEN_RESPONSE_HEADERS: Final[Mapping[str, str]] = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# The `error` codes each endpoint may answer [RFC 6749 §4.1.2.1 (authorize) and §5.2 (token)].
+AUTHORIZE_ERRORS: Final = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+    }
+)
+TOKEN_ERRORS: Final = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+
+
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """Client id and secret of an `Authorization: Basic` header, or None if it is not a valid one.
+
+    RFC 6749 §2.3.1: the id and the secret are form-urlencoded (Appendix B) before they are joined by
+    `:` and base64-encoded (RFC 7617), so each part is decoded after the split.
+    """
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        text = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    client_id, colon, client_secret = text.partition(":")
+    if not colon:
+        return None
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+def s256_challenge(verifier: str) -> str:
+    """`BASE64URL(SHA256(ASCII(code_verifier)))` without padding [RFC 7636 §4.2]."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def refresh_scopes(granted: list[str], requested: str | None) -> list[str] | None:
+    """Scopes of an access token made by a refresh; None when the request asks for more than granted.
+
+    RFC 6749 §6: `scope` is optional, "if omitted is treated as equal to the scope originally granted",
+    and "MUST NOT include any scope not originally granted" (else `invalid_scope`, §5.2). A subset gives
+    an access token of that subset; the new refresh token keeps the original scope (§6, last paragraph).
+    """
+    if requested is None or not requested.strip():
+        return list(granted)
+    wanted = split_scopes(requested)
+    if not set(wanted) <= set(granted):
+        return None
+    return wanted
+
+
+# --- control API (`/_sim/*`) ------------------------------------------------------------------------
+# [ours] Not a Kustomer API: the simulator's own. Changes (keys, faults, state) need this header with the
+# control token; reads stay open on loopback. The token comes from `--control-token` or this variable,
+# or is generated at start.
+CONTROL_TOKEN_HEADER: Final = "X-Sim-Control-Token"  # noqa: S105 (a header name)
+CONTROL_TOKEN_ENV: Final = "KUSTOMER_SIM_CONTROL_TOKEN"  # noqa: S105 (a variable name)
+_LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost", "[::1]")
+
+
+def new_control_token() -> str:
+    """A fresh control token (printed at start and written to the token file)."""
+    return secrets.token_urlsafe(24)
+
+
+def _host_literal(host: str) -> str:
+    """`host` as it appears in a Host header (IPv6 in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def allowed_control_hosts(bound_host: str, local_address: str | None, port: int) -> frozenset[str]:
+    """Host header values the control API accepts: loopback names, the bound host and the local address.
+
+    A web page can make the browser send anything but the Host of its own origin; refusing foreign
+    names defeats DNS rebinding. The local address is the IP the connection reached (a LAN client of a
+    simulator bound to 0.0.0.0 uses it). Port 80 may be left out, as browsers do.
+    """
+    names = {*_LOOPBACK_NAMES, _host_literal(bound_host)}
+    if local_address:
+        names.add(_host_literal(local_address))
+    hosts = {f"{name.lower()}:{port}" for name in names}
+    if port == 80:
+        hosts |= {name.lower() for name in names}
+    return frozenset(hosts)
+
+
+def is_loopback_address(host: str) -> bool:
+    """True for `localhost` and for IP literals in the loopback ranges (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def exposed_bind_warning(host: str) -> str | None:
+    """The stderr warning for a bind address other machines can reach; None for loopback."""
+    if is_loopback_address(host):
+        return None
+    everywhere = " (every interface)" if host in ("0.0.0.0", "::", "") else ""  # noqa: S104 (recognised, not bound)
+    return (
+        f"simulator: WARNING: listening on {host}{everywhere}, reachable from other machines. Anyone who can "
+        "reach it can use its API keys and OAuth endpoints; its control API still needs the control token. "
+        "Bind 127.0.0.1 (the default) unless you mean it."
+    )

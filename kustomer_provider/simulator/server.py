@@ -11,10 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import os
 import signal
 import socket
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -27,7 +31,7 @@ from .context import SimContext
 from .faults import ConnectionRegistry
 from .settings import SimulatorSettings
 
-__all__ = ["base_url", "bind_socket", "protocol_class", "serve"]
+__all__ = ["base_url", "bind_socket", "control_token_file", "protocol_class", "serve", "write_control_token"]
 
 GRACEFUL_SHUTDOWN_S = 2
 
@@ -102,11 +106,58 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+def control_token_file(settings: SimulatorSettings, port: int) -> Path:
+    """Where the control token is written: beside the state file (`<state file>.control-token`), else in
+    a private per-user directory, `$XDG_RUNTIME_DIR/kustomer-simulator/control-token-<port>` (or
+    `<temp dir>/kustomer-simulator-<uid>/control-token-<port>` without XDG_RUNTIME_DIR)."""
+    if settings.state_file is not None:
+        return settings.state_file.with_name(settings.state_file.name + ".control-token")
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = (
+        Path(runtime) / "kustomer-simulator"
+        if runtime
+        else Path(tempfile.gettempdir()) / f"kustomer-simulator-{os.getuid()}"
+    )
+    return base / f"control-token-{port}"
+
+
+def _private_directory(directory: Path) -> None:
+    """Create `directory` (0700) or check that an existing one is ours and closed to others."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = directory.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise ValueError(f"{directory} is not a directory of this user: cannot write the control token there")
+
+
+def write_control_token(path: Path, token: str) -> None:
+    """Write the token to `path` with mode 0600 (an existing file is truncated and its mode reset)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (token + "\n").encode())
+    finally:
+        os.close(fd)
+
+
 def serve(settings: SimulatorSettings) -> None:
-    """Serve until SIGINT or SIGTERM."""
+    """Serve until SIGINT or SIGTERM; the control token file lives as long as the server."""
     app = create_app(settings)
     context: SimContext = app.state.sim
+    token = context.settings.control_token or ""
     sock = bind_socket(settings.host, settings.port)
+    token_file = control_token_file(settings, sock.getsockname()[1])
+    try:
+        if settings.state_file is None:
+            _private_directory(token_file.parent)
+        else:
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+        write_control_token(token_file, token)
+    except (OSError, ValueError) as exc:
+        sock.close()
+        raise ValueError(f"cannot write the control token file {token_file}: {exc}") from exc
+    if settings.control_token is None:  # generated: say it, since nobody else knows it
+        print(f"simulator: control token {token} (header {rules.CONTROL_TOKEN_HEADER})", file=sys.stderr)
+    print(f"simulator: control token file {token_file} (mode 0600, removed at exit)", file=sys.stderr, flush=True)
     config = uvicorn.Config(
         app,
         http=protocol_class(context.connections),
@@ -120,4 +171,7 @@ def serve(settings: SimulatorSettings) -> None:
         timeout_keep_alive=rules.KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    _Server(config, base_url(settings.host, sock)).run(sockets=[sock])
+    try:
+        _Server(config, base_url(settings.host, sock)).run(sockets=[sock])
+    finally:
+        token_file.unlink(missing_ok=True)

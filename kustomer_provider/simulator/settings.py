@@ -38,6 +38,11 @@ def parse_key_spec(text: str) -> KeySpec:
     return KeySpec(key=key, roles=roles, org=org, pod=pod)
 
 
+def _usable_token(token: str) -> bool:
+    """A control token fits in a header and is not trivially guessable by length."""
+    return 16 <= len(token) <= 256 and all("!" <= ch <= "~" for ch in token)
+
+
 def _check_rate(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be between 0 and 1")
@@ -65,6 +70,10 @@ class SimulatorSettings:
     install_fail: tuple[str, ...] = field(default=())
     drop_after_commit_rate: float = 0.0
     access_log: bool = False
+    #: Refresh tokens unused this long expire; None (the default): they live until invalidated [doc: seed].
+    refresh_token_idle_days: float | None = None
+    #: The control API's token (`X-Sim-Control-Token`); None: one is generated at start.
+    control_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _check_rate("fail_rate", self.fail_rate)
@@ -81,3 +90,12 @@ class SimulatorSettings:
             raise ValueError("port must be between 0 and 65535")
         if not self.api_key or not self.org or not self.pod:
             raise ValueError("api_key, org and pod must not be empty")
+        if self.refresh_token_idle_days is not None and not self.refresh_token_idle_days > 0:
+            raise ValueError("refresh_token_idle_days must be above 0")
+        if self.control_token is not None and not _usable_token(self.control_token):
+            raise ValueError("control_token must be 16 to 256 printable ASCII characters without spaces")
+
+    @property
+    def refresh_token_idle_s(self) -> float | None:
+        """`refresh_token_idle_days` in seconds (None: no limit)."""
+        return None if self.refresh_token_idle_days is None else self.refresh_token_idle_days * 86400.0

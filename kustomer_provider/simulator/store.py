@@ -9,9 +9,7 @@ clock on every read.
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import hmac
 import json
 import os
@@ -29,6 +27,7 @@ from .errors import FirstShapeError, JsonApiError, OAuthError, not_found
 
 __all__ = [
     "AppRecord",
+    "ClientAuth",
     "Clock",
     "Install",
     "Org",
@@ -133,9 +132,25 @@ class Grant:
     client_id: str
     org: str
     scopes: list[str]
-    expires_at: float
+    expires_at: float | None  # None: valid until invalidated (refresh tokens by default)
     redirect_uri: str | None = None
     code_challenge: str | None = None
+    # The hash of the code this token descends from (through any number of refreshes): a replay of
+    # that code revokes them all (RFC 6749 §4.1.2).
+    family: str | None = None
+
+    def expired(self, now: float) -> bool:
+        """Whether the grant's lifetime is over as of `now`."""
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """The client credentials of a token request and how they came (RFC 6749 §2.3.1)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    basic: bool  # True: `Authorization: Basic`; False: `client_id` / `client_secret` form fields
 
 
 @dataclass(frozen=True)
@@ -163,8 +178,10 @@ class Store:
         default_org: str,
         clock: Clock = time.time,
         state_file: Path | None = None,
+        refresh_token_idle_s: float | None = rules.REFRESH_TOKEN_IDLE_S,
     ) -> None:
         self.pod = pod
+        self.refresh_token_idle_s = refresh_token_idle_s
         self.default_org = default_org
         self.clock = clock
         self.state_file = state_file
@@ -174,6 +191,8 @@ class Store:
         self._codes: dict[str, Grant] = {}
         self._access: dict[str, Grant] = {}
         self._refresh: dict[str, Grant] = {}
+        # Codes already exchanged, kept until they would have expired, so that a replay is recognised.
+        self._used_codes: dict[str, Grant] = {}
         self._clients: dict[str, tuple[str, str]] = {}  # client id -> (org, app name)
         self._seq = 0
         if state_file is not None and state_file.exists():
@@ -209,7 +228,7 @@ class Store:
         if key is not None:
             return Principal(org=key.org, roles=key.roles, pod=key.pod), key.pod == self.pod
         grant = self._access.get(rules.secret_hash(token))
-        if grant is None or self.clock() >= grant.expires_at:
+        if grant is None or grant.expired(self.clock()):
             return None
         roles = frozenset(s for s in grant.scopes if s != rules.OFFLINE_ACCESS)
         return Principal(org=grant.org, roles=roles, pod=self.pod), True
@@ -377,9 +396,11 @@ class Store:
         }
 
     # --- OAuth -------------------------------------------------------------------------------------
+    # The rules applied here are in rules.py with their sources; routers/oauth.py checks the syntax of
+    # a request, the store everything that needs state.
 
     def _client(self, client_id: str) -> tuple[Org, AppRecord, Install]:
-        """The installed app of a client id, or 400 invalid_client."""
+        """The installed app of a client id, or 400 invalid_client "Invalid Client" [doc: seed, Step 3]."""
         where = self._clients.get(client_id)
         if where is not None:
             org = self._orgs[where[0]]
@@ -387,7 +408,7 @@ class Store:
             installed = app.installed(self.clock())
             if installed is not None:
                 return org, app, installed
-        raise OAuthError(400, "invalid_client", "Invalid Client")
+        raise OAuthError(400, "invalid_client", rules.INVALID_CLIENT)
 
     def authorize_target(self, client_id: str, redirect_uri: str) -> tuple[str, str]:
         """Check an authorize request's client and redirect URI; return (app title, org name)."""
@@ -414,83 +435,117 @@ class Store:
             self._commit()
             return code
 
-    def check_client(self, client_id: str, client_secret: str) -> None:
-        """400 invalid_client for an unknown or uninstalled client, 401 for a wrong or revoked secret."""
-        with self._lock:
-            self._check_client_secret(client_id, client_secret)
+    def check_client(self, auth: ClientAuth) -> None:
+        """Authenticate the client of a token request, before anything about its grant.
 
-    def _check_client_secret(self, client_id: str, client_secret: str) -> None:
-        _, app, _ = self._client(client_id)
-        presented = rules.secret_hash(client_secret)
+        Unknown client or app not installed: invalid_client "Invalid Client", 400 with form fields
+        [doc: seed], 401 with Basic (RFC 6749 §5.2: the Authorization header was used). Wrong or revoked
+        secret: 401 invalid_client "Invalid client secret". Every 401 carries `WWW-Authenticate: Basic`.
+        """
+        with self._lock:
+            self._check_client_secret(auth)
+
+    def _check_client_secret(self, auth: ClientAuth) -> None:
+        challenge = {"WWW-Authenticate": rules.WWW_AUTHENTICATE_BASIC}
+        try:
+            _, app, _ = self._client(auth.client_id)
+        except OAuthError as exc:
+            if auth.basic:
+                raise OAuthError(401, exc.error, exc.description, headers=challenge) from None
+            raise
+        presented = rules.secret_hash(auth.client_secret)
         if app.secret_hash is None or not hmac.compare_digest(presented, app.secret_hash):
-            raise OAuthError(401, "invalid_client", "Invalid client secret")
+            raise OAuthError(401, "invalid_client", rules.INVALID_CLIENT_SECRET, headers=challenge)
 
     def exchange_code(
-        self,
-        client_id: str,
-        client_secret: str,
-        code: str,
-        redirect_uri: str | None,
-        code_verifier: str | None,
+        self, auth: ClientAuth, code: str, redirect_uri: str | None, code_verifier: str | None
     ) -> dict[str, Any]:
-        """The authorization_code grant."""
+        """The authorization_code grant (RFC 6749 §4.1.3, RFC 7636 §4.6)."""
         with self._lock:
-            self._check_client_secret(client_id, client_secret)
+            self._check_client_secret(auth)
+            now = self.clock()
             hashed = rules.secret_hash(code)
+            used = self._used_codes.get(hashed)
+            if used is not None and used.client_id == auth.client_id and not used.expired(now):
+                # RFC 6749 §4.1.2: a code used twice is refused, and the server "SHOULD revoke (when
+                # possible) all tokens previously issued based on that authorization code".
+                self._drop_grants(lambda g: g.family == hashed)
+                self._commit()
+                raise OAuthError(
+                    400,
+                    "invalid_grant",
+                    "The authorization code was already used; the tokens issued from it are revoked",
+                )
             grant = self._codes.get(hashed)
-            if grant is None or grant.client_id != client_id or self.clock() >= grant.expires_at:
+            if grant is None or grant.client_id != auth.client_id or grant.expired(now):
                 raise OAuthError(400, "invalid_grant", "The authorization code is invalid, expired or used")
-            if redirect_uri != grant.redirect_uri:
+            if redirect_uri != grant.redirect_uri:  # RFC 6749 §4.1.3: "identical"
                 raise OAuthError(400, "invalid_grant", "redirect_uri does not match the authorization request")
+            if grant.code_challenge is None and code_verifier is not None:
+                # RFC 9700 §4.8.2 (PKCE downgrade): a verifier for a code issued without a challenge.
+                raise OAuthError(
+                    400, "invalid_grant", "code_verifier given but the authorization had no code_challenge"
+                )
             if grant.code_challenge is not None:
-                if not code_verifier:
+                if code_verifier is None:
                     raise OAuthError(400, "invalid_grant", "code_verifier is required")
-                digest = hashlib.sha256(code_verifier.encode()).digest()
-                computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-                if not hmac.compare_digest(computed, grant.code_challenge):
+                if not hmac.compare_digest(rules.s256_challenge(code_verifier), grant.code_challenge):
                     raise OAuthError(400, "invalid_grant", "code_verifier does not match the code_challenge")
             del self._codes[hashed]
-            return self._issue_tokens(grant)
+            self._used_codes[hashed] = grant
+            return self._issue_tokens(grant, family=hashed)
 
-    def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> dict[str, Any]:
-        """The refresh_token grant; the used refresh token is revoked (rotation)."""
+    def refresh(self, auth: ClientAuth, refresh_token: str, scope: str | None) -> dict[str, Any]:
+        """The refresh_token grant (RFC 6749 §6); the used refresh token is revoked (rotation [doc: seed])."""
         with self._lock:
-            self._check_client_secret(client_id, client_secret)
+            self._check_client_secret(auth)
             hashed = rules.secret_hash(refresh_token)
             grant = self._refresh.get(hashed)
-            if grant is None or grant.client_id != client_id or self.clock() >= grant.expires_at:
+            if grant is None or grant.client_id != auth.client_id or grant.expired(self.clock()):
                 raise OAuthError(400, "invalid_grant", "The refresh token is invalid, expired or used")
+            scopes = rules.refresh_scopes(grant.scopes, scope)
+            if scopes is None:
+                raise OAuthError(400, "invalid_scope", "scope asks for more than the refresh token was granted")
             del self._refresh[hashed]
-            return self._issue_tokens(grant)
+            return self._issue_tokens(grant, family=grant.family, access_scopes=scopes)
 
     def _drop_grants(self, doomed: Callable[[Grant], bool]) -> None:
-        for grants in (self._codes, self._access, self._refresh):
+        for grants in (self._codes, self._access, self._refresh, self._used_codes):
             for hashed in [h for h, g in grants.items() if doomed(g)]:
                 del grants[hashed]
 
-    def _issue_tokens(self, grant: Grant) -> dict[str, Any]:
+    def _issue_tokens(
+        self, grant: Grant, *, family: str | None, access_scopes: list[str] | None = None
+    ) -> dict[str, Any]:
+        """A new access token (of `access_scopes`, default the grant's) and, with offline_access, a refresh
+        token of the grant's full scope (RFC 6749 §6: "identical to that of the refresh token" used)."""
         now = self.clock()
-        self._drop_grants(lambda g: now >= g.expires_at)  # housekeeping, so old grants do not pile up
+        self._drop_grants(lambda g: g.expired(now))  # housekeeping, so old grants do not pile up
+        scopes = list(grant.scopes if access_scopes is None else access_scopes)
         access = rules.new_token()
         self._access[rules.secret_hash(access)] = Grant(
             client_id=grant.client_id,
             org=grant.org,
-            scopes=list(grant.scopes),
+            scopes=scopes,
             expires_at=now + rules.ACCESS_TOKEN_TTL_S,
+            family=family,
         )
+        # The answer's fields and values [doc: seed tutorial, "POST /oauth/token"].
         answer: dict[str, Any] = {
-            "scope": " ".join(grant.scopes),
+            "scope": " ".join(scopes),
             "token_type": "bearer",
             "access_token": access,
             "expires_in": rules.ACCESS_TOKEN_TTL_S,
         }
-        if rules.OFFLINE_ACCESS in grant.scopes:
+        if rules.OFFLINE_ACCESS in grant.scopes:  # [doc: seed tutorial, "add offline_access to scope"]
             refresh = rules.new_token()
+            idle = self.refresh_token_idle_s
             self._refresh[rules.secret_hash(refresh)] = Grant(
                 client_id=grant.client_id,
                 org=grant.org,
                 scopes=list(grant.scopes),
-                expires_at=now + rules.REFRESH_TOKEN_TTL_S,
+                expires_at=None if idle is None else now + idle,
+                family=family,
             )
             answer["refresh_token"] = refresh
         self._commit()
@@ -603,6 +658,7 @@ class Store:
             "codes": _grants_to_json(self._codes),
             "access": _grants_to_json(self._access),
             "refresh": _grants_to_json(self._refresh),
+            "used_codes": _grants_to_json(self._used_codes),
         }
 
     def _load(self, path: Path) -> None:
@@ -637,6 +693,7 @@ class Store:
         self._codes = _grants_from_json(data["codes"])
         self._access = _grants_from_json(data["access"])
         self._refresh = _grants_from_json(data["refresh"])
+        self._used_codes = _grants_from_json(data.get("used_codes", {}))
 
     def _commit(self) -> None:
         """Write the state file atomically (temp file in the same directory, fsync, replace)."""

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from kustomer_provider.simulator import SimulatorSettings, create_app
+from kustomer_provider.simulator import SimulatorSettings, create_app, rules
 
-from .helpers import FakeClock
+from .helpers import CONTROL_TOKEN, FakeClock
 
 with warnings.catch_warnings():
     # This starlette warns that it prefers httpx2; httpx is what the project ships with.
@@ -31,8 +31,16 @@ def make_client(clock: FakeClock) -> Iterator[MakeClient]:
     clients: list[TestClient] = []
 
     def make(**settings: Any) -> TestClient:
+        settings.setdefault("control_token", CONTROL_TOKEN)
         app = create_app(SimulatorSettings(**settings), clock=clock)
-        client = TestClient(app, follow_redirects=False)
+        # A loopback peer and Host, with the control token: what SimulatorProcess's control calls send.
+        client = TestClient(
+            app,
+            base_url="http://127.0.0.1",
+            client=("127.0.0.1", 50000),
+            headers={rules.CONTROL_TOKEN_HEADER: settings["control_token"]},
+            follow_redirects=False,
+        )
         client.__enter__()  # one event loop for all its requests: much faster than one per request
         clients.append(client)
         return client

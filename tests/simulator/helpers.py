@@ -16,6 +16,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 ORG_ID = rules.org_id_for("acme")
 REDIRECT = "https://app.example.com/callback"
 START = 1_800_000_000.0
+CONTROL_TOKEN = "made-up-control-token-for-tests"
 
 
 class FakeClock:

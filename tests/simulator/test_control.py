@@ -1,11 +1,13 @@
-"""Control API: state, keys, deleting apps, reset."""
+"""Control API: state, keys, deleting apps, reset; the guard (Host, JSON bodies, control token)."""
 
 from __future__ import annotations
+
+import pytest
 
 from kustomer_provider.simulator import rules
 
 from .conftest import TestClient
-from .helpers import ADMIN, FakeClock, install, installed_app, name_of, register
+from .helpers import ADMIN, CONTROL_TOKEN, FakeClock, install, installed_app, name_of, register
 
 
 def test_state_shape(client: TestClient, clock: FakeClock) -> None:
@@ -100,3 +102,85 @@ def test_reset_empties_state_and_keeps_keys(client: TestClient, clock: FakeClock
     assert client.get("/_sim/state").json() == {"orgs": {"acme": {"id": rules.org_id_for("acme"), "apps": {}}}}
     assert client.get("/v1/apps/available", headers={"Authorization": "Bearer k1"}).json()["data"] == []
     assert client.get("/v1/apps", headers=ADMIN).status_code == 200
+
+
+# --- the guard: Host, JSON bodies and the control token --------------------------------------------
+
+
+def other_client(client: TestClient, peer: str = "127.0.0.1", **headers: str) -> TestClient:
+    """Another client of the same app without the control token (a browser page, another machine)."""
+    return TestClient(
+        client.app, base_url="http://127.0.0.1", client=(peer, 40000), headers=headers, follow_redirects=False
+    )
+
+
+def key_works(client: TestClient, key: str) -> bool:
+    return client.get("/v1/apps", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+
+def test_cross_site_text_plain_post_plants_nothing(client: TestClient) -> None:
+    """What a web page's <form enctype="text/plain"> or fetch(no-cors) sends: refused, and no key exists after."""
+    browser = other_client(client, Origin="https://evil.example")
+    body = '{"key": "planted", "roles": ["org.admin.apps", "org.permission.apps"]}'
+    response = browser.post("/_sim/keys", content=body, headers={"content-type": "text/plain"})
+    assert response.status_code == 415 and response.json()["errors"][0]["code"] == "unsupported_media_type"
+    form = browser.post("/_sim/keys", data={"key": "planted2", "roles": "x"})
+    assert form.status_code == 415
+    assert not key_works(client, "planted") and not key_works(client, "planted2")
+
+
+def test_a_json_body_without_the_token_is_refused(client: TestClient) -> None:
+    browser = other_client(client)
+    response = browser.post("/_sim/keys", json={"key": "planted", "roles": list(rules.ADMIN_KEY_ROLES)})
+    assert response.status_code == 401 and response.json()["errors"][0]["code"] == "control_token_required"
+    assert rules.CONTROL_TOKEN_HEADER in response.json()["errors"][0]["detail"]
+    wrong = browser.post(
+        "/_sim/keys",
+        json={"key": "planted", "roles": list(rules.ADMIN_KEY_ROLES)},
+        headers={rules.CONTROL_TOKEN_HEADER: "not-the-control-token"},
+    )
+    assert wrong.status_code == 401
+    assert not key_works(client, "planted")
+
+
+def test_every_change_needs_the_token(client: TestClient, clock: FakeClock) -> None:
+    installed_app(client, clock)
+    browser = other_client(client)
+    before = client.get("/_sim/state").json()
+    faults = client.get("/_sim/faults").json()
+    for method, path, kwargs in (
+        ("POST", "/_sim/reset", {}),
+        ("POST", "/_sim/stats/reset", {}),
+        ("POST", "/_sim/faults", {"json": {"fail_rate": 1.0}}),
+        ("DELETE", "/_sim/apps/myapp", {}),
+    ):
+        response = browser.request(method, path, **kwargs)
+        assert response.status_code == 401, (method, path, response.text)
+    assert client.get("/_sim/state").json() == before
+    assert client.get("/_sim/faults").json() == faults
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.nip.io", "127.0.0.1:8080", ""])
+def test_a_foreign_host_is_refused(client: TestClient, host: str) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`."""
+    response = client.post(
+        "/_sim/keys", json={"key": "planted", "roles": list(rules.ADMIN_KEY_ROLES)}, headers={"host": host}
+    )  # the token is right: the Host alone refuses it
+    assert response.status_code == 403 and response.json()["errors"][0]["code"] == "host_not_allowed"
+    assert client.get("/_sim/state", headers={"host": host}).status_code == 403
+    assert not key_works(client, "planted")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:80", "localhost", "LOCALHOST:80", "[::1]", "[::1]:80"])
+def test_loopback_hosts_are_accepted(client: TestClient, host: str) -> None:
+    assert client.get("/_sim/stats", headers={"host": host}).status_code == 200
+
+
+def test_reads_are_open_on_loopback_only(client: TestClient) -> None:
+    local = other_client(client)
+    for path in ("/_sim/state", "/_sim/stats", "/_sim/faults"):
+        assert local.get(path).status_code == 200, path
+    remote = other_client(client, peer="192.0.2.10")
+    assert remote.get("/_sim/state").status_code == 401
+    with_token = remote.get("/_sim/state", headers={rules.CONTROL_TOKEN_HEADER: CONTROL_TOKEN})
+    assert with_token.status_code == 200

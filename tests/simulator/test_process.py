@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kustomer_provider.simulator import SimulatorProcess
+from kustomer_provider.simulator import SimulatorProcess, rules
 
 from .helpers import ADMIN, definition, name_of
 
@@ -36,7 +37,8 @@ def api(sim: SimulatorProcess) -> Iterator[httpx.Client]:
 
 def test_prints_exactly_one_url_line_and_logs_to_stderr(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "kustomer_provider.simulator", "--port", "0", "--access-log"]
-    env = {**SimulatorProcess().env}  # same import path as SimulatorProcess uses
+    env = {**SimulatorProcess().env, "XDG_RUNTIME_DIR": str(tmp_path)}  # same import path as SimulatorProcess
+    env.pop(rules.CONTROL_TOKEN_ENV, None)
     with open(tmp_path / "err", "wb") as err:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, env=env)
         try:
@@ -45,6 +47,15 @@ def test_prints_exactly_one_url_line_and_logs_to_stderr(tmp_path: Path) -> None:
             match = URL.match(line.strip())
             assert match and int(match.group(1)) > 0 and line.endswith("\n")
             assert httpx.get(line.strip() + "/v1/apps", headers=ADMIN).status_code == 200
+            # no --control-token: one is generated, printed on stderr and written to a 0600 file
+            token_file = tmp_path / "kustomer-simulator" / f"control-token-{match.group(1)}"
+            token = token_file.read_text().strip()
+            assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+            assert stat.S_IMODE(token_file.parent.stat().st_mode) == 0o700
+            assert f"control token {token} " in (tmp_path / "err").read_text()
+            headers = {rules.CONTROL_TOKEN_HEADER: token}
+            assert httpx.post(line.strip() + "/_sim/reset", headers=headers).status_code == 200
+            assert httpx.post(line.strip() + "/_sim/reset").status_code == 401
         finally:
             proc.terminate()
             proc.wait(10)
@@ -52,6 +63,7 @@ def test_prints_exactly_one_url_line_and_logs_to_stderr(tmp_path: Path) -> None:
         proc.stdout.close()
     assert rest == b""
     assert proc.returncode == 0
+    assert not token_file.exists()  # removed at exit
     log = (tmp_path / "err").read_text()
     assert "GET /v1/apps" in log  # the access log (asked for) goes to stderr
     assert "sim-dev-admin-key" not in log
@@ -164,3 +176,45 @@ def test_busy_port_fails_to_start() -> None:
             process.start()
         assert process.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}" in process.stderr_text()
+
+
+def test_control_token_file_beside_the_state_file(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    with SimulatorProcess(["--state-file", str(state_file)]) as sim:
+        token_file = tmp_path / "state.json.control-token"
+        assert token_file.read_text().strip() == sim.control_token
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert sim.control_token not in sim.stderr_text()  # given, so not printed
+        assert str(token_file) in sim.stderr_text()
+        sim.reset()  # SimulatorProcess sends its token on every control call
+    assert not token_file.exists()
+
+
+def test_cross_site_requests_to_a_running_simulator(sim: SimulatorProcess) -> None:
+    """Over real HTTP: a browser's cross-site text/plain POST, and a rebinding page's foreign Host, plant nothing."""
+    body = '{"key": "planted", "roles": ["org.admin.apps", "org.permission.apps"]}'
+    cross_site = httpx.post(
+        sim.url + "/_sim/keys",
+        content=body,
+        headers={"content-type": "text/plain", "origin": "https://evil.example"},
+    )
+    assert cross_site.status_code == 415
+    port = sim.url.rsplit(":", 1)[1]
+    rebinding = httpx.post(
+        sim.url + "/_sim/keys",
+        json={"key": "planted", "roles": ["org.admin.apps"]},
+        headers={"host": f"evil.example:{port}", rules.CONTROL_TOKEN_HEADER: sim.control_token},
+    )
+    assert rebinding.status_code == 403
+    no_token = httpx.post(sim.url + "/_sim/keys", json={"key": "planted", "roles": ["org.admin.apps"]})
+    assert no_token.status_code == 401
+    assert httpx.get(sim.url + "/v1/apps", headers={"Authorization": "Bearer planted"}).status_code == 401
+    assert httpx.get(f"http://localhost:{port}/_sim/stats").status_code == 200  # reads stay open on loopback
+
+
+def test_loopback_range_bind_gives_no_warning() -> None:
+    with SimulatorProcess(["--host", "127.0.0.2"]) as sim:
+        assert sim.url.startswith("http://127.0.0.2:")
+        assert sim.state()["orgs"]  # the bound host is an accepted Host
+        sim.reset()
+        assert "WARNING" not in sim.stderr_text()

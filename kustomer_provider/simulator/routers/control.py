@@ -1,17 +1,60 @@
-"""Control API under `/_sim/`: no auth, never counted in the stats."""
+"""Control API under `/_sim/`: guarded, never counted in the stats.
+
+Every request must name this simulator in its `Host` (loopback names, the bound host, or the address the
+connection reached): a web page cannot, so DNS rebinding gets nowhere. Reads (GET) from a loopback peer
+are open. Anything else (changes of keys, faults or state, and reads from other machines) needs the
+header `X-Sim-Control-Token`; a request with a body must be `application/json` (a cross-site form or
+`text/plain` POST never is). The token is given with `--control-token` or generated at start.
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
+from .. import rules
+from ..context import SimContext, get_context
 from ..errors import JsonApiError, bad_field
 from .common import Context, JsonBody
 
-__all__ = ["router"]
+__all__ = ["guard_control", "router"]
 
-router = APIRouter(prefix="/_sim", tags=["control"])
+JSON_TYPE = "application/json"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def guard_control(request: Request, context: SimContext = Depends(get_context)) -> None:  # noqa: B008
+    """Dependency of every control route: Host, then (for changes) media type, then the control token."""
+    server = request.scope.get("server")
+    local_address, port = (str(server[0]), int(server[1])) if server else (None, 80)
+    host = request.headers.get("host", "").lower()
+    if host not in rules.allowed_control_hosts(context.settings.host, local_address, port):
+        raise JsonApiError(
+            403, "host_not_allowed", f"Host {host!r} is not this simulator's address: the control API refuses it"
+        )
+    peer = request.client.host if request.client else ""
+    if request.method in READ_METHODS and rules.is_loopback_address(peer):
+        return
+    if request.method not in READ_METHODS:
+        content_type = request.headers.get("content-type")
+        length = request.headers.get("content-length", "0")
+        has_body = length.strip() not in ("", "0") or "transfer-encoding" in request.headers
+        if (content_type is not None or has_body) and (content_type or "").split(";")[0].strip().lower() != JSON_TYPE:
+            raise JsonApiError(415, "unsupported_media_type", f"The control API takes {JSON_TYPE} bodies only")
+    presented = request.headers.get(rules.CONTROL_TOKEN_HEADER, "")
+    expected = context.settings.control_token or ""
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise JsonApiError(
+            401,
+            "control_token_required",
+            f"Changes through /_sim/ need the header {rules.CONTROL_TOKEN_HEADER} with the simulator's control "
+            "token (--control-token, or the token file named on its stderr at start)",
+        )
+
+
+router = APIRouter(prefix="/_sim", tags=["control"], dependencies=[Depends(guard_control)])
 
 
 @router.get("/state")
