@@ -63,6 +63,8 @@ def rotation_due(props: Mapping[str, Any]) -> bool:
 def _at_least(version: str, wanted: str | None) -> bool:
     if wanted is None:
         return True
+    if version == provider_runtime.SOME_VERSION:
+        return False
     try:
         return SemVer.parse(version) >= SemVer.parse(wanted)
     except ValueError:
@@ -195,14 +197,24 @@ class AppSecretProvider(ResourceProvider):
         replaces = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
         if rotation_due(olds):
             replaces.append("rotate_at")
+        if replaces and olds.get("client_secret"):
+            # The secret being replaced was minted, so its app was installed then, and Kustomer never
+            # uninstalls: the new one's create need not list the org's installs to know it.
+            provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
         if not replaces and not unknown:
             # Nothing else mints: check the stored secret still works (see the module docstring).
             if olds.get("secret_status") == SECRET_REVOKED:
                 pulumi.log.warn(_dead_secret_warning(olds, "A refresh found it so: this update mints a new one."))
                 replaces.append("secret_status")
-            elif probe_stored_secret(olds) == "dead":
-                pulumi.log.warn(_dead_secret_warning(olds, "This update mints a new one."))
-                replaces.append("client_secret")
+            else:
+                verdict = probe_stored_secret(olds)
+                if verdict == "dead":
+                    pulumi.log.warn(_dead_secret_warning(olds, "This update mints a new one."))
+                    replaces.append("client_secret")
+                elif verdict == "live":
+                    # The token endpoint authenticates only clients of installed apps: a forced replacement
+                    # (--replace, taint) need not list the org's installs either.
+                    provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
         return DiffResult(changes=bool(replaces or unknown), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -24,6 +24,7 @@ from .redaction import redact
 
 __all__ = [
     "READ_MAX_AGE_SECONDS",
+    "SOME_VERSION",
     "app_lock",
     "client",
     "configure",
@@ -43,6 +44,8 @@ _connection: Connection | None = None
 _client: KustomerClient | None = None
 _app_locks: dict[str, threading.Lock] = {}
 _client_factory: Callable[[Connection], KustomerClient] | None = None
+#: ``installed_version``'s answer for an app known to be installed, at a version not known.
+SOME_VERSION = "?"
 #: App name -> a version seen installed in this process. Kustomer has no uninstall and only upgrades, so an
 #: app seen installed stays installed: the secrets of an ``up`` check the install state once, not each.
 _installed: dict[str, str] = {}
@@ -116,6 +119,8 @@ def note_installed(app_name: str, version: str | None) -> None:
 
 
 def _newer(version: str, than: str) -> bool:
+    if SOME_VERSION in (version, than):
+        return than == SOME_VERSION
     try:
         return SemVer.parse(version) > SemVer.parse(than)
     except ValueError:
@@ -123,7 +128,10 @@ def _newer(version: str, than: str) -> bool:
 
 
 def installed_version(app_name: str) -> str | None:
-    """The newest version of ``app_name`` seen installed by this process, if any (no request)."""
+    """The newest version of ``app_name`` seen installed by this process (or :data:`SOME_VERSION`), if any.
+
+    No request: what ``note_installed`` was told.
+    """
     with _lock:
         return _installed.get(app_name)
 
