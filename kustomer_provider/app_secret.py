@@ -151,17 +151,20 @@ def probe_stored_secret(props: Mapping[str, Any]) -> assumptions.SecretVerdict:
         verdict = client.probe_client_secret(client_id, secret, token_url=provider_runtime.token_url())
         if verdict == "dead" and not _is_installed(client, app_name):
             pulumi.log.warn(
-                f"Could not check the client secret {fingerprint} of {app_name}: the token endpoint refuses it, "
-                "but the app is not installed, which it refuses too. Keeping it as it is."
+                f"Could not tell whether the client secret {fingerprint} of {app_name} still works: the token "
+                "endpoint refuses it, but the app is not installed, which it refuses too. Keeping it as it is."
             )
             return "unknown"
     except KustomerError as exc:
-        pulumi.log.warn(f"Could not check the client secret {fingerprint} of {app_name} ({exc}); keeping it as it is.")
+        pulumi.log.warn(
+            f"Could not tell whether the client secret {fingerprint} of {app_name} still works ({exc}); "
+            "keeping it as it is."
+        )
         return "unknown"
     if verdict == "unknown":
         pulumi.log.warn(
-            f"Could not tell whether the client secret {fingerprint} of {app_name} still works (the token "
-            "endpoint's answer was not the expected one); keeping it as it is."
+            f"Could not tell whether the client secret {fingerprint} of {app_name} still works (the token endpoint "
+            "could not be reached, or its answer was not one we expect); keeping it as it is."
         )
     return verdict
 
