@@ -272,11 +272,19 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
 
     ``client_secret`` is always stored encrypted: the class marks it as a secret output itself, merged
     with any options the caller passes. Any change of an input replaces the resource (create the new
-    secret, then forget the old), and so does the first ``pulumi up`` after ``rotate_at``.
+    secret, then forget the old), and so does the first ``pulumi up`` after ``rotate_at``, and the first
+    ``pulumi up`` that finds the stored secret dead (revoked behind the state's back, e.g. by a rotation
+    interrupted between Kustomer's mint and the state save): each ``up`` and ``refresh`` checks it with
+    one request to the token endpoint.
+
+    The secret is minted only once its app is installed (Kustomer's order: register, install, then the
+    secret): its create waits while the app's install runs, and fails naming the app when it is not
+    installed. With apps declared ``wait_for_install=False``, make the secret depend on the
+    ``KustomerAppInstalls`` that waits for them.
 
     Example Usage::
 
-        app = KustomerPrivateApp("app", app="my_app", version="1.0.0", title="My app")
+        app = KustomerPrivateApp("app", app="my_app", version="1.0.0", title="My app")  # waits for its install
         secret = KustomerAppSecret(
             "app-secret",
             app_name=app.app_name,
