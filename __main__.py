@@ -1,10 +1,11 @@
 """The Pulumi program: the stack's Kustomer OAuth apps, each with its client secret.
 
-Reads ``kustomer:apps`` (one or more apps) from the stack config, declares a ``KustomerPrivateApp`` and a
-``KustomerAppSecret`` for each, and one ``KustomerAppInstalls`` that waits for all the installs together
-(the apps only start theirs), and exports ``apps``: per app the values a consumer (StackOne, another
-stack, a CI secret store) needs, ``clientSecret`` encrypted, resolved once the installs are final. No HTTP
-and no provider logic here.
+Reads ``kustomer:apps`` (one or more apps) from the stack config and declares, in the tutorial's order
+(register, install, wait until installed, then generate the secret): a ``KustomerPrivateApp`` for each
+(it registers and starts its install), one ``KustomerAppInstalls`` that waits for all the installs
+together, and a ``KustomerAppSecret`` for each app that depends on it, so every secret is minted once the
+installs are final. Exports ``apps``: per app the values a consumer (StackOne, another stack, a CI secret
+store) needs, ``clientSecret`` encrypted. No HTTP and no provider logic here.
 """
 
 import pulumi
@@ -25,9 +26,8 @@ org_name, base_url = resolve_endpoint(lambda key: config.get(key.removeprefix("k
 endpoints = oauth_endpoints(org_name, base_url)
 apps = load_apps(config.get_object)
 
-declared: list[tuple[KustomerPrivateApp, KustomerAppSecret]] = []
-for spec in apps:
-    app = KustomerPrivateApp(
+declared: list[KustomerPrivateApp] = [
+    KustomerPrivateApp(
         spec.app,
         app=spec.app,
         version=spec.version,
@@ -40,30 +40,26 @@ for spec in apps:
         adopt_existing=spec.adopt_existing,
         wait_for_install=False,  # app-installs waits for every install at once
     )
+    for spec in apps
+]
+
+installs = KustomerAppInstalls("app-installs", apps=declared)
+
+exported: dict[str, pulumi.Input[dict[str, object]]] = {}
+for spec, app in zip(apps, declared, strict=True):
     secret = KustomerAppSecret(
         f"{spec.app}-secret",
         app_name=app.app_name,
         app_version=app.version if spec.secret_follows_version else None,
         rotation_triggers=spec.rotation_triggers,
         rotate_after_days=spec.rotate_after_days,
+        opts=pulumi.ResourceOptions(depends_on=[installs]),  # minted only once the installs are final
     )
-    declared.append((app, secret))
-
-installs = KustomerAppInstalls("app-installs", apps=[app for app, _ in declared])
-
-
-def once_installed(value: pulumi.Output[str]) -> pulumi.Output[str]:
-    """``value``, resolved only after every install is final (secret if ``value`` is)."""
-    return pulumi.Output.all(installs.id, value).apply(lambda resolved: str(resolved[1]))
-
-
-exported: dict[str, pulumi.Input[dict[str, object]]] = {}
-for spec, (app, secret) in zip(apps, declared, strict=True):
     exported[spec.app] = {
         "appName": app.app_name,
         "orgName": org_name or "",
-        "clientId": once_installed(secret.client_id),
-        "clientSecret": once_installed(secret.client_secret),
+        "clientId": secret.client_id,
+        "clientSecret": secret.client_secret,
         "redirectUris": spec.redirect_uris,
         "scopes": spec.scopes,
         "authorizeUrl": endpoints.authorize_url,

@@ -76,6 +76,8 @@ def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
             "`pulumi up` again with adopt_existing=True on those apps (adoptExisting: true in the stack config) "
             "to install the same version again, or with a higher version. The other apps are installed."
         ) from None
+    for name, entry in done.items():
+        provider_runtime.note_installed(name, entry.version)  # the secrets minted next need not list them again
     return _outputs(props, dict(done))
 
 

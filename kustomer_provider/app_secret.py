@@ -3,8 +3,18 @@
 A secret is its own immutable resource, as the AzureAD provider's application password and the random
 provider's ``keepers``: every input change replaces it, and replacing it mints a new secret for the same
 client id. Kustomer shows a secret once and has no API to read, list or revoke secrets, so:
-create mints; read never mints (a mint may revoke the live secret) and only checks the app still
-exists; delete calls nothing.
+
+- create mints, in the tutorial's order: only once the app is installed (it waits while the app's install
+  runs, and fails naming the app when it is not installed);
+- read never mints (a mint may revoke the live secret): it checks the app still exists and whether the
+  stored secret still works, by a probe at the token endpoint (``KustomerClient.probe_client_secret``);
+- diff probes the stored secret too when nothing else replaces it, so a secret revoked behind the state's
+  back (a rotation interrupted between Kustomer's mint and the state save) is minted again by the next ``up``;
+- delete calls nothing.
+
+A probe is one token request per secret per ``up``, ``preview`` or ``refresh``; it never mints and never
+issues a token. When it cannot tell (the endpoint unreachable, an answer we do not expect), it says so in
+a log line and changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +28,9 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
 
 from . import assumptions, provider_runtime
-from .models import AppSecretInputs, validate_inputs
+from .client import KustomerClient
+from .errors import KustomerError, KustomerInstallError
+from .models import AppSecretInputs, InstalledApp, SemVer, validate_inputs
 from .provider_support import check_result, input_view, now_utc, parse_timestamp, timestamp
 from .unknowns import is_unknown
 
@@ -31,6 +43,10 @@ INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
     "rotate_after_days": None,
 }
 SECRET_OUTPUTS: Final = ("client_secret",)
+#: ``secret_status``: the token endpoint accepted the secret when last checked (or it was just minted) ...
+SECRET_LIVE: Final = "live"  # noqa: S105 (a status, not a secret)
+#: ... or refused it: the next ``up`` replaces the resource, which mints a new secret.
+SECRET_REVOKED: Final = "revoked"  # noqa: S105 (a status, not a secret)
 
 
 def _inputs(props: Mapping[str, Any]) -> AppSecretInputs:
@@ -42,6 +58,123 @@ def rotation_due(props: Mapping[str, Any]) -> bool:
     """Whether the stored secret's ``rotate_at`` has passed."""
     rotate_at = props.get("rotate_at")
     return bool(rotate_at) and parse_timestamp(str(rotate_at)) <= now_utc()
+
+
+def _at_least(version: str, wanted: str | None) -> bool:
+    if wanted is None:
+        return True
+    if version == provider_runtime.SOME_VERSION:
+        return False
+    try:
+        return SemVer.parse(version) >= SemVer.parse(wanted)
+    except ValueError:
+        return version == wanted
+
+
+def _not_installed(app_name: str, entry: InstalledApp | None) -> KustomerInstallError:
+    how = (
+        "Install it: install=True on its KustomerPrivateApp (the default), or, with wait_for_install=False, a "
+        "KustomerAppInstalls that waits for it (and make this secret depend on it), then run `pulumi up` again."
+    )
+    if entry is not None and entry.status == assumptions.INSTALL_FAILED:
+        reason = entry.error or "Kustomer gave no reason"
+        return KustomerInstallError(
+            f"The install of {app_name} failed ({reason}) and no version of it is installed, so no client secret "
+            f"can be minted for it (the tutorial's order: register, install, then generate the secret). {how}",
+            app_name=app_name,
+            version=entry.version or "",
+            status=assumptions.INSTALL_FAILED,
+        )
+    return KustomerInstallError(
+        f"{app_name} is not installed in the org, so no client secret can be minted for it (the tutorial's "
+        f"order: register, install, then generate the secret). {how}",
+        app_name=app_name,
+        version="",
+        status="not_installed",
+    )
+
+
+def wait_until_installed(client: KustomerClient, app_name: str, version: str | None) -> None:
+    """Return once ``app_name`` has an installed version (``version`` or newer, when given and being installed).
+
+    In the program the installs are final before any secret is created (each secret depends on
+    ``app-installs``), so this costs one listing of the org's installs shared by every secret of the ``up``
+    (``provider_runtime`` remembers what it showed); an app whose install is still running is waited for;
+    an app with no installed version fails with a :class:`KustomerInstallError` that says how to install it.
+    """
+    known = provider_runtime.installed_version(app_name)
+    if known is not None and _at_least(known, version):
+        return
+    listing = client.list_installed(max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+    for item in listing:
+        provider_runtime.note_installed(item.name, item.version)
+    entry = next((item for item in listing if item.name == app_name), None)
+    if entry is not None and entry.version and _at_least(entry.version, version):
+        return
+    if entry is not None and entry.status == assumptions.INSTALLING:
+        target = version
+        if target is None:
+            registered = client.versions_of(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+            target = max((v.version for v in registered), key=SemVer.parse, default=None)
+        if target is not None:
+            pulumi.log.info(f"{app_name} is being installed: its client secret is minted once the install is final")
+            timeout = provider_runtime.connection().install_timeout_seconds
+            done = client.wait_for_installs({app_name: target}, timeout=timeout)
+            provider_runtime.note_installed(app_name, done[app_name].version)
+            return
+    if entry is not None and entry.version:
+        return  # the asked version is not being installed, but the app is: Kustomer mints for it
+    raise _not_installed(app_name, entry)
+
+
+def _is_installed(client: KustomerClient, app_name: str) -> bool:
+    if provider_runtime.installed_version(app_name) is not None:
+        return True
+    entry = client.installed_app(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+    provider_runtime.note_installed(app_name, entry.version if entry else None)
+    return entry is not None and bool(entry.version)
+
+
+def probe_stored_secret(props: Mapping[str, Any]) -> assumptions.SecretVerdict:
+    """Whether the stored secret still works, at the token endpoint; ``unknown`` (logged) if that cannot be told.
+
+    A refused secret of an app that is not installed says nothing of the secret (the token endpoint refuses
+    every client of an app that is not installed), so that too is ``unknown``.
+    """
+    app_name = str(props.get("app_name") or "?")
+    fingerprint = str(props.get("fingerprint") or "?")
+    client_id, secret = props.get("client_id"), props.get("client_secret")
+    if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
+        return "unknown"
+    try:
+        client = provider_runtime.client()
+        verdict = client.probe_client_secret(client_id, secret, token_url=provider_runtime.token_url())
+        if verdict == "dead" and not _is_installed(client, app_name):
+            pulumi.log.warn(
+                f"Could not tell whether the client secret {fingerprint} of {app_name} still works: the token "
+                "endpoint refuses it, but the app is not installed, which it refuses too. Keeping it as it is."
+            )
+            return "unknown"
+    except KustomerError as exc:
+        pulumi.log.warn(
+            f"Could not tell whether the client secret {fingerprint} of {app_name} still works ({exc}); "
+            "keeping it as it is."
+        )
+        return "unknown"
+    if verdict == "unknown":
+        pulumi.log.warn(
+            f"Could not tell whether the client secret {fingerprint} of {app_name} still works (the token endpoint "
+            "could not be reached, or its answer was not one we expect); keeping it as it is."
+        )
+    return verdict
+
+
+def _dead_secret_warning(props: Mapping[str, Any], when: str) -> str:
+    return (
+        f"The client secret {props.get('fingerprint', '?')} of {props.get('app_name', '?')} no longer works: the "
+        "token endpoint refuses it (it was revoked, probably by a mint whose answer never reached the state, such "
+        f"as an interrupted rotation). {when}"
+    )
 
 
 class AppSecretProvider(ResourceProvider):
@@ -67,11 +200,30 @@ class AppSecretProvider(ResourceProvider):
         replaces = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
         if rotation_due(olds):
             replaces.append("rotate_at")
+        if replaces and olds.get("client_secret"):
+            # The secret being replaced was minted, so its app was installed then, and Kustomer never
+            # uninstalls: the new one's create need not list the org's installs to know it.
+            provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
+        if not replaces and not unknown:
+            # Nothing else mints: check the stored secret still works (see the module docstring).
+            if olds.get("secret_status") == SECRET_REVOKED:
+                pulumi.log.warn(_dead_secret_warning(olds, "A refresh found it so: this update mints a new one."))
+                replaces.append("secret_status")
+            else:
+                verdict = probe_stored_secret(olds)
+                if verdict == "dead":
+                    pulumi.log.warn(_dead_secret_warning(olds, "This update mints a new one."))
+                    replaces.append("client_secret")
+                elif verdict == "live":
+                    # The token endpoint authenticates only clients of installed apps: a forced replacement
+                    # (--replace, taint) need not list the org's installs either.
+                    provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
         return DiffResult(changes=bool(replaces or unknown), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = _inputs(props)
         client = provider_runtime.client()
+        wait_until_installed(client, inputs.app_name, inputs.app_version)
         with provider_runtime.app_lock(inputs.app_name):
             minted = client.mint_secret(inputs.app_name, inputs.app_version)
         created = now_utc()
@@ -82,6 +234,7 @@ class AppSecretProvider(ResourceProvider):
             client_secret=secret,
             created_at=timestamp(created),
             fingerprint=assumptions.secret_fingerprint(secret),
+            secret_status=SECRET_LIVE,
         )
         if inputs.rotate_after_days is not None:
             outs["rotate_after_days"] = inputs.rotate_after_days
@@ -91,12 +244,20 @@ class AppSecretProvider(ResourceProvider):
         return CreateResult(minting_id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # Never mint here: a mint may revoke the secret consumers hold. Only check the app still exists.
+        # Never mint here: a mint may revoke the secret consumers hold. Check the app still exists and whether
+        # the stored secret still works; a dead one is marked, so that the next up's diff replaces it.
         client = provider_runtime.client()
         app_name = str(props.get("app_name", ""))
         if not client.versions_of(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS):
             return ReadResult("", {})
-        return ReadResult(id_, dict(props))
+        outs = dict(props)
+        verdict = probe_stored_secret(props)
+        if verdict == "dead":
+            pulumi.log.warn(_dead_secret_warning(props, "The next `pulumi up` mints a new one."))
+            outs["secret_status"] = SECRET_REVOKED
+        elif verdict == "live":
+            outs["secret_status"] = SECRET_LIVE
+        return ReadResult(id_, outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Kustomer has no API to revoke a secret: nothing to call.
@@ -111,11 +272,19 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
 
     ``client_secret`` is always stored encrypted: the class marks it as a secret output itself, merged
     with any options the caller passes. Any change of an input replaces the resource (create the new
-    secret, then forget the old), and so does the first ``pulumi up`` after ``rotate_at``.
+    secret, then forget the old), and so does the first ``pulumi up`` after ``rotate_at``, and the first
+    ``pulumi up`` that finds the stored secret dead (revoked behind the state's back, e.g. by a rotation
+    interrupted between Kustomer's mint and the state save): each ``up`` and ``refresh`` checks it with
+    one request to the token endpoint.
+
+    The secret is minted only once its app is installed (Kustomer's order: register, install, then the
+    secret): its create waits while the app's install runs, and fails naming the app when it is not
+    installed. With apps declared ``wait_for_install=False``, make the secret depend on the
+    ``KustomerAppInstalls`` that waits for them.
 
     Example Usage::
 
-        app = KustomerPrivateApp("app", app="my_app", version="1.0.0", title="My app")
+        app = KustomerPrivateApp("app", app="my_app", version="1.0.0", title="My app")  # waits for its install
         secret = KustomerAppSecret(
             "app-secret",
             app_name=app.app_name,
@@ -135,6 +304,9 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
     """When the next ``pulumi up`` replaces it (``created_at`` + ``rotate_after_days``), if set."""
     fingerprint: pulumi.Output[str]
     """The first 16 hex digits of the secret's SHA-256: tells which secret a consumer holds."""
+    secret_status: pulumi.Output[str]
+    """``live`` (just minted, or the token endpoint accepted it at the last check) or ``revoked`` (a refresh
+    found it refused: the next ``pulumi up`` mints a new one)."""
     app_name: pulumi.Output[str]
     app_version: pulumi.Output[str | None]
     rotation_triggers: pulumi.Output[dict[str, Any]]
@@ -175,6 +347,7 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
             "created_at": None,
             "rotate_at": None,
             "fingerprint": None,
+            "secret_status": None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_OUTPUTS))
         super().__init__(AppSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))

@@ -8,26 +8,33 @@ resources use these names rather than repeating the choice, so that a check agai
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 __all__ = [
     "APP_NAME_MAX_LENGTH",
     "APP_NAME_PATTERN",
     "CLIENT_ID_STABLE_ACROSS_VERSIONS",
+    "CLIENT_SECRET_PROBE_GRANT_TYPE",
+    "CLIENT_SECRET_PROBE_REFRESH_TOKEN",
     "INSTALLED",
     "INSTALLING",
     "INSTALL_FAILED",
     "INSTALL_TERMINAL_STATUSES",
-    "MINT_REVOKES_PREVIOUS_SECRET",
+    "MINT_NOT_INSTALLED_STATUS",
     "NAMESPACED_NAME_MAX_LENGTH",
     "ORG_ID_PATTERN",
     "RATE_LIMIT_RESET_UNIT_SECONDS",
+    "SECRET_DEAD_ERRORS",
+    "SECRET_LIVE_ERRORS",
+    "SecretVerdict",
     "install_request_body",
     "install_status_path",
     "is_success",
+    "mint_refused_as_not_installed",
     "mint_secret_paths",
     "org_id_from_name",
     "secret_fingerprint",
+    "secret_verdict",
     "versioned_mint_path",
 ]
 
@@ -46,10 +53,42 @@ INSTALL_TERMINAL_STATUSES: Final = frozenset({INSTALLED, INSTALL_FAILED})
 
 #: One OAuth client per app name: later versions keep the client id of the first.
 CLIENT_ID_STABLE_ACROSS_VERSIONS: Final = True
-#: A new mint revokes the previous secret (the pessimistic reading; rotation is tested under it).
-MINT_REVOKES_PREVIOUS_SECRET: Final = True
+#: A mint for an app with no installed version is refused: the tutorial's order is register, install, then
+#: the secret ("Install the app before you continue to Step 2: Generate a client secret"), but Kustomer's docs
+#: do not say what a premature mint answers. We expect 409 (the app's state, not the request, is wrong); the
+#: client also takes a 400 or 422 whose text speaks of the install as that refusal.
+MINT_NOT_INSTALLED_STATUS: Final = 409
 #: ``x-ratelimit-reset`` counts seconds until the window resets (not an epoch timestamp).
 RATE_LIMIT_RESET_UNIT_SECONDS: Final = True
+
+
+#: How a stored client secret is checked without a user or a way to read it: a token request with a grant
+#: that cannot succeed (a made-up refresh token, the credentials in the form: client_secret_post). Kustomer
+#: is assumed to authenticate the client first, as RFC 6749 section 5.2 orders the errors, so a live secret
+#: gets an error about the grant and a dead (revoked, never minted) one ``invalid_client``.
+CLIENT_SECRET_PROBE_GRANT_TYPE: Final = "refresh_token"  # noqa: S105 (a grant type)
+CLIENT_SECRET_PROBE_REFRESH_TOKEN: Final = "kustomer-client-secret-probe-not-a-token"  # noqa: S105 (not a secret)
+#: ``unauthorized_client`` is "the *authenticated* client may not use this grant" (RFC 6749 5.2): live too.
+SECRET_LIVE_ERRORS: Final = frozenset({"invalid_grant", "unauthorized_client"})
+SECRET_DEAD_ERRORS: Final = frozenset({"invalid_client"})
+
+SecretVerdict = Literal["live", "dead", "unknown"]
+
+
+def secret_verdict(error: str | None) -> SecretVerdict:
+    """What a probe's OAuth ``error`` says of the secret; anything else (a 200, a 5xx page) is ``unknown``."""
+    if error in SECRET_LIVE_ERRORS:
+        return "live"
+    if error in SECRET_DEAD_ERRORS:
+        return "dead"
+    return "unknown"
+
+
+def mint_refused_as_not_installed(status_code: int, text: str) -> bool:
+    """Whether a mint's error answer is the refusal of a mint for an app that is not installed."""
+    if status_code == MINT_NOT_INSTALLED_STATUS:
+        return True
+    return status_code in (400, 422) and "install" in text.lower()
 
 
 def is_success(status_code: int) -> bool:

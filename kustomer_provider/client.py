@@ -39,7 +39,7 @@ from .errors import (
     KustomerServerError,
     KustomerTransportError,
 )
-from .models import AvailableApp, InstalledApp, InstallRecord, MintedSecret, SemVer
+from .models import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord, MintedSecret, SemVer
 from .pacing import InstallDurationEstimate, RateLimitGovernor
 from .redaction import redact, register_secret
 
@@ -560,7 +560,7 @@ class KustomerClient:
         """
         path, fallback = assumptions.mint_secret_paths(app_name, version)
         try:
-            body = self._send("POST", path, json_body={}).json()
+            body = self._mint_request(path, app_name, version).json()
         except KustomerNotFoundError as missing:
             versions = self.versions_of(app_name)
             if not versions:
@@ -578,7 +578,7 @@ class KustomerClient:
             else:
                 latest = max(versions, key=lambda v: SemVer.parse(v.version))
                 path = assumptions.versioned_mint_path(latest.name, latest.version)
-            body = self._send("POST", path, json_body={}).json()
+            body = self._mint_request(path, app_name, version).json()
         attributes = body["data"].get("attributes") or {}
         secret = attributes.get("clientSecret")
         client_id = attributes.get("clientId")
@@ -591,6 +591,68 @@ class KustomerClient:
             )
         register_secret(secret)
         return MintedSecret(app=AvailableApp.from_resource(body["data"]), client_id=client_id, client_secret=secret)
+
+    # -- the install-before-mint order and the dead-secret probe (kept together, self-contained) --------
+
+    def _mint_request(self, path: str, app_name: str, version: str | None) -> httpx.Response:
+        """``POST path`` of a mint; Kustomer's refusal of a mint for an app not installed becomes an install error."""
+        try:
+            return self._send("POST", path, json_body={})
+        except KustomerAPIError as refused:
+            text = f"{refused.code or ''} {refused.detail or ''}"
+            if not assumptions.mint_refused_as_not_installed(refused.status_code, text):
+                raise
+            said = f": {refused.detail.rstrip('.')}" if refused.detail else ""
+            raise KustomerInstallError(
+                f"POST {path} answered {refused.status_code}{said}. {app_name} is not installed in the org, and "
+                "a client secret is generated only for an installed app (the tutorial: install the app, then "
+                "generate its secret). Install it: install=True on its KustomerPrivateApp (the default), or a "
+                "KustomerAppInstalls that waits for it, then run `pulumi up` again. No secret was minted; the "
+                "previous one, if any, still works.",
+                app_name=app_name,
+                version=version or "",
+                status=NOT_INSTALLED,
+            ) from None
+
+    def probe_client_secret(self, client_id: str, secret: str, *, token_url: str) -> assumptions.SecretVerdict:
+        """Whether a client secret still works: ``"live"``, ``"dead"`` (revoked or never valid) or ``"unknown"``.
+
+        Kustomer has no API to read a secret, but its token endpoint authenticates the client before it looks
+        at the grant: one ``POST token_url`` with a grant that cannot succeed (see
+        ``assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN``) answers ``invalid_grant`` for a live secret and
+        ``invalid_client`` for a dead one. Nothing is minted, no token is issued. One attempt, no retry: a
+        failure or an unexpected answer is ``"unknown"``, logged without the secret. The API key is not sent.
+        """
+        register_secret(secret)
+        form = {
+            "grant_type": assumptions.CLIENT_SECRET_PROBE_GRANT_TYPE,
+            "refresh_token": assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,
+            "client_id": client_id,
+            "client_secret": secret,
+        }
+        target = httpx.URL(token_url)
+        self.stats.count_request(f"POST {target.path} (secret probe)")
+        try:
+            request = self._http.build_request("POST", target, data=form)
+            del request.headers["Authorization"]  # the token endpoint gets the client's credentials, never the key
+            response = self._http.send(request)
+        except httpx.HTTPError as exc:
+            logger.warning("could not check a client secret at %s: %s", target.path, type(exc).__name__)
+            return "unknown"
+        error: str | None = None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            error = body["error"]
+        verdict = assumptions.secret_verdict(error) if 400 <= response.status_code < 500 else "unknown"
+        if verdict == "unknown":
+            logger.warning(
+                "could not check a client secret: POST %s answered %d%s",
+                target.path, response.status_code, f" {redact(error)}" if error else "",
+            )  # fmt: skip
+        return verdict
 
 
 def _status_of(entry: InstalledApp | None) -> str:

@@ -129,10 +129,12 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
 def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool) -> InstallRecord:
     try:
         record = client.install(registered.name, registered.version)
-        if record.status == assumptions.INSTALLED or not wait:
-            return record  # not waiting: a KustomerAppInstalls over this app waits, with its siblings
-        timeout = provider_runtime.connection().install_timeout_seconds
-        return client.wait_for_install(registered.name, registered.version, timeout=timeout)
+        if record.status != assumptions.INSTALLED and wait:
+            timeout = provider_runtime.connection().install_timeout_seconds
+            record = client.wait_for_install(registered.name, registered.version, timeout=timeout)
+        if record.status == assumptions.INSTALLED:
+            provider_runtime.note_installed(registered.name, record.version)  # its secret need not list installs
+        return record  # not waiting: a KustomerAppInstalls over this app waits, with its siblings
     except KustomerInstallError as failed:
         if not just_registered:
             raise

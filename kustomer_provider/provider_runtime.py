@@ -18,10 +18,22 @@ from typing import Any
 import pulumi
 
 from .client import KustomerClient
-from .connection import CONFIG_KEYS, Connection, resolve_connection
+from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
+from .models import SemVer
 from .redaction import redact
 
-__all__ = ["READ_MAX_AGE_SECONDS", "app_lock", "client", "configure", "connection", "reset"]
+__all__ = [
+    "READ_MAX_AGE_SECONDS",
+    "SOME_VERSION",
+    "app_lock",
+    "client",
+    "configure",
+    "connection",
+    "installed_version",
+    "note_installed",
+    "reset",
+    "token_url",
+]
 
 #: A refresh reads every resource at once: they share one listing of the org if it is this fresh.
 READ_MAX_AGE_SECONDS = 5.0
@@ -32,6 +44,11 @@ _connection: Connection | None = None
 _client: KustomerClient | None = None
 _app_locks: dict[str, threading.Lock] = {}
 _client_factory: Callable[[Connection], KustomerClient] | None = None
+#: ``installed_version``'s answer for an app known to be installed, at a version not known.
+SOME_VERSION = "?"
+#: App name -> a version seen installed in this process. Kustomer has no uninstall and only upgrades, so an
+#: app seen installed stays installed: the secrets of an ``up`` check the install state once, not each.
+_installed: dict[str, str] = {}
 
 
 class _PulumiLogHandler(logging.Handler):
@@ -85,6 +102,40 @@ def client() -> KustomerClient:
         return _client
 
 
+def token_url() -> str:
+    """The org's OAuth token endpoint, resolved as the program's ``tokenUrl`` output is."""
+    settings = connection()
+    return oauth_endpoints(settings.org_name, settings.base_url).token_url
+
+
+def note_installed(app_name: str, version: str | None) -> None:
+    """Remember that ``app_name`` has ``version`` installed (``None``: nothing to remember; the newest is kept)."""
+    if not version:
+        return
+    with _lock:
+        known = _installed.get(app_name)
+        if known is None or _newer(version, known):
+            _installed[app_name] = version
+
+
+def _newer(version: str, than: str) -> bool:
+    if SOME_VERSION in (version, than):
+        return than == SOME_VERSION
+    try:
+        return SemVer.parse(version) > SemVer.parse(than)
+    except ValueError:
+        return version != than
+
+
+def installed_version(app_name: str) -> str | None:
+    """The newest version of ``app_name`` seen installed by this process (or :data:`SOME_VERSION`), if any.
+
+    No request: what ``note_installed`` was told.
+    """
+    with _lock:
+        return _installed.get(app_name)
+
+
 def _default_client(settings: Connection) -> KustomerClient:
     return KustomerClient(base_url=settings.base_url, api_key=settings.api_key.get_secret_value())
 
@@ -113,3 +164,4 @@ def reset(client_factory: Callable[[Connection], KustomerClient] | None = None) 
         _client = None
         _client_factory = client_factory
         _app_locks.clear()
+        _installed.clear()

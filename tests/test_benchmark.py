@@ -34,9 +34,19 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
     for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret"):
         assert create[endpoint] == 3
     assert create["GET /v1/apps"] >= 1 and not any(k.startswith("GET /v1/apps/{name}") for k in create)
-    assert phases["no-op up"]["requests"] == 0 and phases["destroy"]["requests"] == 0
-    assert phases["refresh"]["requests"] == 2  # one listing of versions and one of installs, shared by all reads
+    # A no-op up checks each stored secret once at the token endpoint, and nothing else.
+    assert phases["no-op up"]["requests_by_endpoint"] == {"POST /oauth/token": 3}
+    assert phases["destroy"]["requests"] == 0
+    # One listing of versions and one of installs, shared by all reads, and each secret's check.
+    assert phases["refresh"]["requests_by_endpoint"] == {
+        "GET /v1/apps/available": 1,
+        "GET /v1/apps": 1,
+        "POST /oauth/token": 3,
+    }
+    # The secrets being replaced were minted, so their apps are installed: no listing, one mint each.
     assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret": 3}
+    # The bound: register and install for every app, the install once, then one mint per app (N=3: one wave).
+    assert phases["up (create)"]["bound_s"] == 0.2  # latency 0 here: the install duration alone
     waited_each = phases["up (create), each app waits in its create"]["requests_by_endpoint"]
     assert waited_each["POST /v1/apps/install"] == 3 and "GET /v1/apps/{name}-{version}" in waited_each
     assert set(report["pickled_provider_bytes"]) == {"PrivateApp", "AppSecret", "AppInstalls"}

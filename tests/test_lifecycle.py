@@ -181,9 +181,11 @@ def test_rotation_mints_a_new_secret_for_the_same_client(
     assert after["clientId"] == before["clientId"]
     assert after["clientSecret"] != before["clientSecret"]
     assert result.is_secret(f"apps.{APP}.clientSecret")
-    # One mint, no other write: the app itself was not touched.
+    # One mint, no other write: the app itself was not touched. A replacement the provider's diff does not
+    # see coming (--replace, taint) first checks the stored secret still works: one token request.
     requests = simulator.stats()["requests"]
-    assert requests == {"POST /v1/apps/available/{name}/secret": 1}
+    probe = {"POST /oauth/token": 1} if how in ("replace", "taint") else {}
+    assert requests == {"POST /v1/apps/available/{name}/secret": 1, **probe}
     new_state = engine.state.by_name(SECRET).outputs
     assert new_state["fingerprint"] != old_fingerprint
     assert sim_app(simulator, after["appName"])["secret"]["current_fingerprint"] == new_state["fingerprint"]
@@ -212,14 +214,18 @@ def test_secret_follows_the_app_version_when_asked(make_engine: EngineFactory, s
 # -- no-op, preview ---------------------------------------------------------------------------------
 
 
-def test_up_after_up_makes_no_request(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
+def test_up_after_up_makes_no_api_request_and_one_secret_probe(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
     engine = make_engine()
     first = engine.up()
     simulator.reset_stats()
     second = engine.up()
     assert sorted(second.ops("same")) == [INSTALLS, APP, SECRET]
     assert second.outputs == first.outputs
-    assert simulator.stats()["requests"] == {}
+    # Nothing of the API: only the secret's check that it still works, one token request (no mint, no token).
+    assert simulator.stats()["requests"] == {"POST /oauth/token": 1}
+    assert simulator.stats()["responses"] == {"400": 1}  # invalid_grant: the secret is live
 
 
 def test_preview_with_unknowns_passes_check_and_diff_without_requests(
@@ -445,5 +451,6 @@ def test_a_stack_made_before_app_installs_upgrades_without_touching_its_apps(
     simulator.reset_stats()
     upgraded = engine.up()
     assert sorted(upgraded.ops("same")) == [APP, SECRET] and upgraded.ops("create") == [INSTALLS]
-    assert simulator.stats()["requests"] == {"GET /v1/apps": 1}  # app-installs sees the install done
+    # app-installs sees the install done; the secret's check that it still works is one token request.
+    assert simulator.stats()["requests"] == {"GET /v1/apps": 1, "POST /oauth/token": 1}
     assert upgraded.outputs == first.outputs

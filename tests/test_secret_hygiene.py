@@ -130,6 +130,9 @@ def test_every_error_path_against_the_simulator(sim: SimulatorProcess, logs: pyt
         registered = client.register_version(
             {"app": "hygiene", "version": "1.0.0", "title": "t", "visibility": "private"}
         )
+        provoke(lambda: client.mint_secret(registered.name))  # not installed yet: refused, nothing minted
+        client.install(registered.name, "1.0.0")
+        client.wait_for_install(registered.name, "1.0.0", timeout=10)
         minted = client.mint_secret(registered.name)
         secret = minted.client_secret.get_secret_value()
         provoke(lambda: client.register_version({"app": "hygiene", "version": "1.0.0", "title": "t"}))  # 409
@@ -163,7 +166,7 @@ def test_every_error_path_against_the_simulator(sim: SimulatorProcess, logs: pyt
     with KustomerClient(base_url="http://127.0.0.1:9", api_key=API_KEY, retry=quick) as client:
         provoke(client.list_available)  # connection refused
 
-    assert len(texts) >= 26
+    assert len(texts) >= 27
     everything = texts + [r.getMessage() for r in logs.records] + [sim.stderr_text()]
     assert_clean(everything)
     for text in everything:

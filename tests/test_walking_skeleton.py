@@ -62,6 +62,10 @@ def test_up_registers_installs_and_mints_then_destroy_leaves_an_empty_state(
     installs = engine.state.by_name("app-installs").outputs
     assert installs["install_statuses"] == {app_state["app_name"]: "installed"}
     assert installs["installed_versions"] == {app_state["app_name"]: "1.0.0"}
+    # The documented order: the secret depends on app-installs, so it was minted once the install was final.
+    secret_deps = engine.state.by_name("stackone_link-secret").dependencies
+    assert engine.state.by_name("app-installs").urn in secret_deps
+    assert engine.state.by_name("stackone_link-secret").outputs["secret_status"] == "live"
 
     app = result.outputs["apps"]["stackone_link"]
     org_id = simulator.state()["orgs"]["acme"]["id"]

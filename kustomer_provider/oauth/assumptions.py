@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..assumptions import CLIENT_SECRET_PROBE_REFRESH_TOKEN, SECRET_DEAD_ERRORS, SECRET_LIVE_ERRORS
+
 __all__ = [
     "AUTHORIZE_ACCEPTED_STATUSES",
     "CLIENT_SECRET_PROBE_REFRESH_TOKEN",
@@ -21,12 +23,11 @@ __all__ = [
 #: documents only the refusal: 400 "Invalid Client" when the app is not installed.
 AUTHORIZE_ACCEPTED_STATUSES: Final = frozenset({200, 301, 302, 303, 307, 308})
 
-#: ``verify`` checks a client secret without a user: a refresh with a refresh token that cannot exist.
-#: Like most OAuth servers (RFC 6749 5.2), Kustomer is assumed to authenticate the client first, so a
-#: good secret gets ``invalid_grant`` (about the token) and a bad one ``invalid_client``.
-CLIENT_SECRET_PROBE_REFRESH_TOKEN: Final = "kustomer-oauth-helper-verify-probe"  # noqa: S105 (not a secret)
-SECRET_ACCEPTED_ERRORS: Final = frozenset({"invalid_grant"})
-SECRET_REJECTED_ERRORS: Final = frozenset({"invalid_client", "unauthorized_client"})
+#: ``verify`` checks a client secret without a user exactly as ``KustomerAppSecret`` notices a dead one: one
+#: decision, kept in ``kustomer_provider.assumptions`` (a refresh with a refresh token that cannot exist; a
+#: good secret gets ``invalid_grant``, a bad one ``invalid_client``). These names are kept for callers.
+SECRET_ACCEPTED_ERRORS: Final = SECRET_LIVE_ERRORS
+SECRET_REJECTED_ERRORS: Final = SECRET_DEAD_ERRORS
 
 #: The API host for ``--legacy-hosts`` without an org or base URL: the seed tutorial's.
 LEGACY_API_BASE_URL: Final = "https://api.kustomerapp.com"

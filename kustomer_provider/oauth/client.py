@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from .. import assumptions as decisions
 from ..redaction import redact, register_secret
 from . import assumptions
 from .errors import OAuthEndpointError
@@ -225,16 +226,17 @@ class OAuthClient:
         """Is the client secret accepted? (A refresh with a token that cannot exist; see ``assumptions``.)"""
         name = "client secret"
         form = {
-            "grant_type": "refresh_token",
-            "refresh_token": assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,
+            "grant_type": decisions.CLIENT_SECRET_PROBE_GRANT_TYPE,
+            "refresh_token": decisions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,
             "client_id": client_id,
             "client_secret": client_secret,
         }
         response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
         error, description = _oauth_error(response)
-        if error in assumptions.SECRET_ACCEPTED_ERRORS:
+        verdict = decisions.secret_verdict(error)
+        if verdict == "live":
             return Check(name, True, "accepted by the token endpoint")
-        if error in assumptions.SECRET_REJECTED_ERRORS:
+        if verdict == "dead":
             return Check(
                 name,
                 False,

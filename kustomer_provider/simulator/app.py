@@ -15,13 +15,14 @@ from . import rules
 from .context import SimContext
 from .errors import JsonApiError, SimulatorError
 from .faults import ConnectionRegistry, FaultMiddleware, FaultSettings, RateLimiter, Stats
-from .routers import apps, control, misc, oauth
+from .request_log import RequestLog, RequestLogMiddleware
+from .routers import apps, control, misc, oauth, requests
 from .settings import SimulatorSettings
 from .store import Clock, Store
 
 __all__ = ["create_app"]
 
-ROUTERS = (apps, misc, oauth, control)
+ROUTERS = (apps, misc, oauth, control, requests)
 
 
 def _error_response(error: SimulatorError) -> JSONResponse:
@@ -103,4 +104,7 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(FaultMiddleware, context=context)
+    # Outermost, so it logs the status the caller got (faults included).
+    app.state.request_log = RequestLog(clock)
+    app.add_middleware(RequestLogMiddleware, log=app.state.request_log, routes=context.routes)
     return app

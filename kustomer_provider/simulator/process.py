@@ -198,6 +198,17 @@ class SimulatorProcess:
         result: dict[str, Any] = self._control("DELETE", f"/_sim/apps/{name}", params=params)
         return result
 
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """`GET /_sim/requests`: the requests answered after arrival number ``since`` (read only)."""
+        result: dict[str, Any] = self._control("GET", "/_sim/requests", params={"since": since})
+        entries: list[dict[str, Any]] = result["requests"]
+        return entries
+
+    def last_request(self) -> int:
+        """The arrival number of the latest request: pass it to :meth:`requests` to see only what follows."""
+        result: dict[str, Any] = self._control("GET", "/_sim/requests", params={"since": 2**62})
+        return int(result["last"])
+
     def wait_until_stopped(self, timeout: float = STOP_TIMEOUT_S) -> int | None:
         """Wait for the child to exit on its own; its exit code, or None on timeout."""
         deadline = time.monotonic() + timeout

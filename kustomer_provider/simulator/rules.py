@@ -40,6 +40,8 @@ __all__ = [
     "KEEP_ALIVE_S",
     "KNOWN_TOP_LEVEL_KEYS",
     "MAX_APP_NAME_LENGTH",
+    "MINT_NOT_INSTALLED_CODE",
+    "MINT_NOT_INSTALLED_STATUS",
     "OAUTH_FORM_TYPE",
     "OFFLINE_ACCESS",
     "PKCE_VALUE_PATTERN",
@@ -62,6 +64,7 @@ __all__ = [
     "install_fail_matches",
     "install_fail_message",
     "is_loopback_address",
+    "mint_not_installed_message",
     "namespaced_name",
     "new_client_id",
     "new_client_secret",
@@ -118,6 +121,22 @@ KNOWN_TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     "widgets hooks triggers actions workflows commands outboundWebhooks i18n changelog dependencies "
     "meta".split()
 )
+
+# --- the order of install and secret ----------------------------------------------------------------
+# The seed tutorial: "Install the app before you continue to Step 2: Generate a client secret." So a mint
+# for an app with no installed version is refused. What Kustomer answers then is not documented [ours]:
+# 409 (the app's state forbids it; the request itself is fine) in the JSON:API error shape, naming the app.
+MINT_NOT_INSTALLED_STATUS = 409
+MINT_NOT_INSTALLED_CODE = "app_not_installed"
+
+
+def mint_not_installed_message(name: str) -> str:
+    """The `detail` of a refused mint: which app, and what to do first."""
+    return (
+        f"App {name} is not installed in this org. Install it (POST /v1/apps/install) and wait until its "
+        "status is installed before generating a client secret."
+    )
+
 
 # --- lifetimes and limits ---------------------------------------------------------------------------
 # Codes are single use and valid 10 minutes [ours]: RFC 6749 §4.1.2 recommends "a maximum authorization

@@ -355,13 +355,23 @@ class Store:
             return [self._install_resource(app, i, now) for i in reversed(app.installs) if i.version == version]
 
     def mint_secret(self, org_name: str, name: str, version: str | None) -> dict[str, Any]:
-        """Mint a new client secret, revoking the previous one; the answer is the only copy."""
+        """Mint a new client secret, revoking the previous one; the answer is the only copy.
+
+        Only for an app with an installed version (the seed tutorial's order: install, then the secret):
+        otherwise the refusal of `rules.MINT_NOT_INSTALLED_STATUS`, and nothing changes.
+        """
         with self._lock:
             if version is None:
                 _, app = self._find_app(org_name, name)
                 version = app.latest_version()
             else:
                 _, app = self._find_version(org_name, name, version)
+            if app.installed(self.clock()) is None:
+                raise JsonApiError(
+                    rules.MINT_NOT_INSTALLED_STATUS,
+                    rules.MINT_NOT_INSTALLED_CODE,
+                    rules.mint_not_installed_message(app.name),
+                )
             secret = rules.new_client_secret()
             if app.secret_hash is not None:
                 app.revoked.append(rules.fingerprint_of_hash(app.secret_hash))

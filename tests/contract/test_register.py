@@ -16,7 +16,8 @@ from kustomer_provider.errors import (
     KustomerRolesChangedError,
 )
 
-from .helpers import ROLE_A, ROLE_B, definition, error_text, register
+from .conftest import Target
+from .helpers import ROLE_A, ROLE_B, definition, error_text, register, wait_for_install
 
 CONFLICT = "This version has already been registered. Please increment the version."
 ROLES_NEED_MAJOR = "Roles do not match that of the previous version, a major version bump is required"
@@ -191,7 +192,7 @@ def test_client_id_is_stable_across_versions(api: httpx.Client, app_name: str) -
 
 
 @pytest.mark.ours
-def test_success_status_codes(api: httpx.Client, app_name: str) -> None:
+def test_success_status_codes(api: httpx.Client, target: Target, app_name: str) -> None:
     """[ours] ``assumptions.is_success``: any 2xx is success; the simulator answers 201, 202 and 200.
 
     The client accepts any 2xx, so a failure here only says the simulator's exact codes differ from
@@ -200,6 +201,7 @@ def test_success_status_codes(api: httpx.Client, app_name: str) -> None:
     registered = api.post("/v1/apps/available", json=definition(app_name))
     name = registered.json()["data"]["attributes"]["name"]
     installing = api.post("/v1/apps/install", json=assumptions.install_request_body(name, "1.0.0"))
+    wait_for_install(api, name, "1.0.0", target.install_timeout)  # the tutorial's order: install, then the secret
     minted = api.post(f"/v1/apps/available/{name}/secret", json={})
     codes = (registered.status_code, installing.status_code, minted.status_code)
     assert all(assumptions.is_success(code) for code in codes), codes

@@ -9,9 +9,10 @@ import pytest
 
 from kustomer_provider import assumptions
 from kustomer_provider.client import KustomerClient
+from kustomer_provider.errors import KustomerInstallError
 
 from .conftest import Target
-from .helpers import install, mint, register, wait_for_install
+from .helpers import error_text, install, mint, register, wait_for_install
 
 
 @pytest.fixture
@@ -95,37 +96,96 @@ def test_client_mints_on_both_forms(client: KustomerClient, installed: tuple[str
 
 
 @pytest.mark.ours
-def test_mint_needs_no_install(api: httpx.Client, app_name: str) -> None:
-    """[ours] A secret can be minted before the app is installed (the simulator allows it)."""
-    name = register(api, app_name)["attributes"]["name"]
-    assert mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+def test_mint_before_install_is_refused(
+    api: httpx.Client, client: KustomerClient, target: Target, app_name: str
+) -> None:
+    """[ours] ``assumptions.MINT_NOT_INSTALLED_STATUS`` / ``rules.MINT_NOT_INSTALLED_STATUS``: no secret before the install.
+
+    The seed tutorial's order is register, install, then generate the secret; what a premature mint answers is
+    not documented: we expect 409 in one of Kustomer's error shapes, naming the app, with nothing minted (a
+    mint after the install is the app's first).
+    """
+    data = register(api, app_name)
+    name = data["attributes"]["name"]
+    refused = api.post(f"/v1/apps/available/{name}/secret", json={})
+    assert refused.status_code == assumptions.MINT_NOT_INSTALLED_STATUS, refused.text
+    assert name in error_text(refused)  # either documented shape, naming the app
+    with pytest.raises(KustomerInstallError) as caught:
+        client.mint_secret(name)
+    assert caught.value.app_name == name and "not installed" in str(caught.value)
+    assert "install=True" in str(caught.value) and "KustomerAppInstalls" in str(caught.value)
+
+    assert install(api, name, "1.0.0").is_success
+    assert wait_for_install(api, name, "1.0.0", target.install_timeout)["status"] == "installed"
+    secret = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    # The refused attempts minted nothing: this first secret is the only one, and it works.
+    assert probe(anonymous_client(target), target, data["attributes"]["clientId"], secret) == "invalid_grant"
+
+
+def anonymous_client(target: Target) -> httpx.Client:
+    """A client without credentials (the token endpoint gets the client's own)."""
+    return httpx.Client(timeout=30.0, follow_redirects=False)
+
+
+def probe(http: httpx.Client, target: Target, client_id: str, secret: str) -> str:
+    """The OAuth ``error`` of a refresh grant with a made-up refresh token (client_secret_post)."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": f"contract-made-up-{secrets.token_hex(16)}",
+        "client_id": client_id,
+        "client_secret": secret,
+    }
+    with http:
+        response = http.post(target.oauth.token_url, data=form)
+    assert 400 <= response.status_code < 500, response.text
+    error: str = response.json()["error"]
+    return error
 
 
 @pytest.mark.ours
-def test_new_secret_revokes_the_previous_one(
-    target: Target, anonymous: httpx.Client, api: httpx.Client, installed: tuple[str, str]
-) -> None:
-    """[ours] ``assumptions.MINT_REVOKES_PREVIOUS_SECRET``: after a new mint the old secret is refused.
+def test_new_secret_revokes_the_previous_one(target: Target, api: httpx.Client, installed: tuple[str, str]) -> None:
+    """[ours] A new mint revokes the previous secret: after it, the old secret is refused at the token endpoint.
 
-    Checked at the token endpoint without a consent: a refresh grant with a made-up refresh token is
-    ``invalid_grant`` when the client (id and secret) is accepted and ``invalid_client`` when it is not.
+    Checked without a consent: a refresh grant with a made-up refresh token is ``invalid_grant`` when the
+    client (id and secret) is accepted and ``invalid_client`` when it is not.
+    """
+    name, client_id = installed
+    old = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    assert probe(anonymous_client(target), target, client_id, old) == "invalid_grant", "a fresh secret was refused"
+    new = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    assert probe(anonymous_client(target), target, client_id, new) == "invalid_grant", "the new secret was refused"
+    error = probe(anonymous_client(target), target, client_id, old)
+    assert error == "invalid_client", f"the previous secret still works ({error})"
+
+
+@pytest.mark.ours
+def test_the_secret_probe_tells_a_live_secret_from_a_revoked_one(
+    target: Target, api: httpx.Client, client: KustomerClient, installed: tuple[str, str]
+) -> None:
+    """[ours] ``assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN``, ``SECRET_LIVE_ERRORS``, ``SECRET_DEAD_ERRORS``.
+
+    Kustomer has no API to read a secret; its token endpoint authenticates the client first (RFC 6749 5.2),
+    so a refresh with our made-up token answers ``invalid_grant`` for a live secret and ``invalid_client``
+    for a revoked one. ``KustomerClient.probe_client_secret`` (used by ``KustomerAppSecret``'s read and diff)
+    sends exactly that, and reads the answers as ``live`` and ``dead``; it sends no API key and mints nothing.
     """
     name, client_id = installed
     old = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
     new = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    form = {
+        "grant_type": assumptions.CLIENT_SECRET_PROBE_GRANT_TYPE,
+        "refresh_token": assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,
+        "client_id": client_id,
+    }
+    with httpx.Client(timeout=30.0) as http:
+        live = http.post(target.oauth.token_url, data={**form, "client_secret": new})
+        dead = http.post(target.oauth.token_url, data={**form, "client_secret": old})
+    assert live.json()["error"] == "invalid_grant", live.text
+    assert dead.json()["error"] == "invalid_client", dead.text
 
-    def token_error(secret: str) -> tuple[int, str]:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": f"contract-made-up-{secrets.token_hex(16)}",
-            "client_id": client_id,
-            "client_secret": secret,
-        }
-        response = anonymous.post(target.oauth.token_url, data=form)
-        assert 400 <= response.status_code < 500, response.text
-        return response.status_code, response.json()["error"]
-
-    assert token_error(new)[1] == "invalid_grant", "the current secret was not accepted"
-    status, error = token_error(old)
-    assert error == "invalid_client", f"the previous secret still works ({status} {error})"
-    assert assumptions.MINT_REVOKES_PREVIOUS_SECRET
+    before = client.stats.requests.copy()
+    assert client.probe_client_secret(client_id, new, token_url=target.oauth.token_url) == "live"
+    assert client.probe_client_secret(client_id, old, token_url=target.oauth.token_url) == "dead"
+    assert (client.stats.requests - before) == {"POST /oauth/token (secret probe)": 2}
+    # Neither probe minted or revoked anything: the new secret still works.
+    assert probe(anonymous_client(target), target, client_id, new) == "invalid_grant"

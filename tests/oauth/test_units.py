@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 import kustomer_provider.oauth as oauth
+from kustomer_provider.assumptions import CLIENT_SECRET_PROBE_REFRESH_TOKEN
 from kustomer_provider.oauth import main
 from kustomer_provider.oauth.errors import OAuthCallbackError, OAuthEndpointError, OAuthInputError
 from kustomer_provider.oauth.inputs import parse_scopes, resolve_inputs, select_app
@@ -449,7 +450,9 @@ def test_verify_against_a_real_orgs_hosts(tmp_path: Path) -> None:
             return httpx.Response(302, headers={"location": "https://acme.kustomerapp.com/login"})
         if request.url.path == "/oauth/token":
             form = parse_qs(request.content.decode())
-            assert form["refresh_token"] == ["kustomer-oauth-helper-verify-probe"]
+            assert form["refresh_token"] == [
+                CLIENT_SECRET_PROBE_REFRESH_TOKEN
+            ]  # the provider's probe, the same decision
             return httpx.Response(400, json={"error": "invalid_grant", "error_description": "Invalid refresh token"})
         raise AssertionError(f"unexpected {request.url}")
 

@@ -10,7 +10,7 @@ import pytest
 from kustomer_provider.simulator import ConnectionDropped, KeySpec, rules
 
 from .conftest import MakeClient, TestClient
-from .helpers import ADMIN, FakeClock, definition, name_of, register
+from .helpers import ADMIN, FakeClock, definition, install, name_of, register
 
 
 def apps_in_state(client: TestClient) -> list[str]:
@@ -108,7 +108,7 @@ def test_latency_applies_to_v1_and_oauth_only(make_client: MakeClient) -> None:
     assert time.perf_counter() - started < 0.15
 
 
-def test_drop_after_commit_commits_then_drops(make_client: MakeClient) -> None:
+def test_drop_after_commit_commits_then_drops(make_client: MakeClient, clock: FakeClock) -> None:
     client = make_client(drop_after_commit_rate=1.0)
     with pytest.raises(ConnectionDropped):
         client.post("/v1/apps/available", json=definition(), headers=ADMIN)
@@ -119,16 +119,21 @@ def test_drop_after_commit_commits_then_drops(make_client: MakeClient) -> None:
     # reads are never dropped
     assert client.get("/v1/apps/available", headers=ADMIN).status_code == 200
     with pytest.raises(ConnectionDropped):
+        install(client)
+    clock.advance(1)
+    with pytest.raises(ConnectionDropped):
         client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
     state = client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]
     assert state["secret"]["minted"] == 1
     stats = client.get("/_sim/stats").json()
-    assert stats["faults"]["dropped_after_commit"] == 2
+    assert stats["faults"]["dropped_after_commit"] == 3
     assert stats["responses"] == {"409": 1, "200": 1}
 
 
-def test_stats_count_route_templates_and_statuses(client: TestClient) -> None:
+def test_stats_count_route_templates_and_statuses(client: TestClient, clock: FakeClock) -> None:
     register(client)
+    install(client)
+    clock.advance(1)
     client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
     client.post("/v1/apps/available/myapp-1.0.0/secret/", json={}, headers=ADMIN)
     client.get("/v1/apps/myapp-1.0.0", headers=ADMIN)
@@ -139,13 +144,14 @@ def test_stats_count_route_templates_and_statuses(client: TestClient) -> None:
     stats = client.get("/_sim/stats").json()
     assert stats["requests"] == {
         "POST /v1/apps/available": 1,
+        "POST /v1/apps/install": 1,
         "POST /v1/apps/available/{name}/secret": 1,
         "POST /v1/apps/available/{name}-{version}/secret/": 1,
         "GET /v1/apps/{name}-{version}": 2,
         "GET <unmatched>": 1,
         "DELETE /v1/apps": 1,
     }
-    assert stats["responses"] == {"201": 1, "200": 4, "404": 1, "405": 1}
+    assert stats["responses"] == {"201": 1, "202": 1, "200": 4, "404": 1, "405": 1}
     assert stats["connections"] == 0  # in-process: no TCP
     reset = client.post("/_sim/stats/reset").json()
     assert reset["requests"] == {} and reset["responses"] == {} and set(reset["faults"].values()) == {0}

@@ -97,13 +97,15 @@ def test_drop_after_commit_closes_without_response(sim: SimulatorProcess, api: h
         api.post("/v1/apps/available", json=definition())
     assert name_of("myapp") in sim.state()["orgs"]["acme"]["apps"]
     with pytest.raises(httpx.RemoteProtocolError):
+        api.post("/v1/apps/install", json={"app": "myapp", "version": "1.0.0"})  # installs take 0 ms here
+    with pytest.raises(httpx.RemoteProtocolError):
         api.post("/v1/apps/available/myapp/secret", json={})
     assert sim.state()["orgs"]["acme"]["apps"][name_of("myapp")]["secret"]["minted"] == 1
     conflict = api.post("/v1/apps/available", json=definition())  # errors are answered, on a new connection
     assert conflict.status_code == 409
     stats = sim.stats()
-    assert stats["faults"]["dropped_after_commit"] == 2
-    assert stats["connections"] == 3
+    assert stats["faults"]["dropped_after_commit"] == 3
+    assert stats["connections"] == 4
 
 
 def test_rate_limit_429_with_headers(sim: SimulatorProcess, api: httpx.Client) -> None:
@@ -121,6 +123,7 @@ def test_rate_limit_429_with_headers(sim: SimulatorProcess, api: httpx.Client) -
 
 def test_concurrent_clients(sim: SimulatorProcess, api: httpx.Client) -> None:
     assert api.post("/v1/apps/available", json=definition()).status_code == 201
+    assert api.post("/v1/apps/install", json={"app": "myapp", "version": "1.0.0"}).status_code == 202  # 0 ms
     secrets: list[str] = []
     failures: list[str] = []
     lock = threading.Lock()

@@ -7,7 +7,13 @@ import pytest
 from kustomer_provider.simulator import rules
 
 from .conftest import TestClient
-from .helpers import ADMIN, name_of, register
+from .helpers import ADMIN, FakeClock, install, name_of, register
+
+
+def installed(client: TestClient, clock: FakeClock, version: str = "1.0.0") -> None:
+    """Install a registered version and let the install finish (the fake clock moves past it)."""
+    assert install(client, version=version).status_code == 202
+    clock.advance(1)
 
 
 @pytest.mark.parametrize(
@@ -18,9 +24,10 @@ from .helpers import ADMIN, name_of, register
         f"/v1/apps/available/{name_of('myapp')}/secret",
     ],
 )
-def test_seed_form_answers_latest_version_with_secret(client: TestClient, path: str) -> None:
+def test_seed_form_answers_latest_version_with_secret(client: TestClient, clock: FakeClock, path: str) -> None:
     register(client, version="1.0.0")
     register(client, version="1.2.0")
+    installed(client, clock, "1.0.0")
     response = client.post(path, json={}, headers=ADMIN)
     assert response.status_code == 200
     data = response.json()["data"]
@@ -31,16 +38,18 @@ def test_seed_form_answers_latest_version_with_secret(client: TestClient, path: 
 
 
 @pytest.mark.parametrize("suffix", ["", "/"])
-def test_versioned_form_answers_that_version(client: TestClient, suffix: str) -> None:
+def test_versioned_form_answers_that_version(client: TestClient, clock: FakeClock, suffix: str) -> None:
     register(client, version="1.0.0-beta")
     register(client, version="1.0.0")
+    installed(client, clock, "1.0.0")
     response = client.post(f"/v1/apps/available/myapp-1.0.0-beta/secret{suffix}", json={}, headers=ADMIN)
     assert response.status_code == 200
     assert response.json()["data"]["attributes"]["version"] == "1.0.0-beta"
 
 
-def test_mint_revokes_previous_secret(client: TestClient) -> None:
+def test_mint_revokes_previous_secret(client: TestClient, clock: FakeClock) -> None:
     register(client)
+    installed(client, clock)
     first = client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).json()["data"]["attributes"]
     second = client.post("/v1/apps/available/myapp-1.0.0/secret", headers=ADMIN).json()["data"]["attributes"]
     assert first["clientSecret"] != second["clientSecret"]
@@ -53,8 +62,18 @@ def test_mint_revokes_previous_secret(client: TestClient) -> None:
     }
 
 
-def test_no_install_is_required(client: TestClient) -> None:
+def test_a_mint_waits_for_the_install(client: TestClient, clock: FakeClock) -> None:
+    """The seed's order: install, then the secret. Refused (nothing minted) until an install is final."""
     register(client)
+    refused = client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
+    assert refused.status_code == rules.MINT_NOT_INSTALLED_STATUS
+    error = refused.json()["errors"][0]
+    assert error["code"] == rules.MINT_NOT_INSTALLED_CODE and name_of("myapp") in error["detail"]
+    assert install(client).status_code == 202
+    running = client.post("/v1/apps/available/myapp-1.0.0/secret", json={}, headers=ADMIN)
+    assert running.status_code == rules.MINT_NOT_INSTALLED_STATUS  # still installing
+    assert client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]["secret"]["minted"] == 0
+    clock.advance(1)
     assert client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).status_code == 200
 
 
