@@ -97,7 +97,6 @@ def test_duplicate_redirect_uris_point_at_the_repeat() -> None:
         ({"title": "x"}, "use the `title` input"),
         ({"redirectUris": []}, "use the `redirect_uris` input"),
         ({"visibility": "public"}, "always registers private apps"),
-        ({"roles": "org.admin.apps"}, "list of role strings"),
     ],
 )
 def test_definition_keys_are_checked(definition: dict, expected: str) -> None:
