@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import math
 import re
 import unicodedata
@@ -81,6 +82,7 @@ __all__ = [
     "Version",
     "duplicate_failures",
     "normalize_inputs",
+    "path_part",
     "validate_inputs",
 ]
 
@@ -289,7 +291,9 @@ def _url_host(netloc: str, value: str) -> str:
     if rest:
         port = rest.removeprefix(":")
         if not rest.startswith(":") or _PORT.fullmatch(port) is None or not 1 <= int(port) <= 65535:
-            raise ValueError(f"has an impossible port {port!r}: a port is a number from 1 to 65535; got {_shown(value)}")
+            raise ValueError(
+                f"has an impossible port {port!r}: a port is a number from 1 to 65535; got {_shown(value)}"
+            )
     return host.lower()
 
 
@@ -420,7 +424,9 @@ def _check_json(value: Any, loc: tuple[int | str, ...], depth: int) -> None:
                 raise _NestedError(f"has the key {_shown(key)}, which holds a control or invisible character", loc)
             _check_json(item, (*loc, key), depth + 1)
     else:
-        raise _NestedError(f"must be text, a number, true/false, null, a list or a map; got {type(value).__name__}", loc)
+        raise _NestedError(
+            f"must be text, a number, true/false, null, a list or a map; got {type(value).__name__}", loc
+        )
 
 
 #: Top-level keys of an app definition Kustomer knows, besides the ones with inputs of their own.
@@ -639,11 +645,21 @@ class InputFailure:
         return cls(path, f"{path} {message}" if path else message, loc, message, kind)
 
 
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
+
+
+def path_part(part: int | str, *, first: bool = False) -> str:
+    """One step of an input path: ``[1]``, ``.roles``, or ``["odd key"]`` for a key that is not a plain
+    name (quoted as JSON, so that control characters in it print escaped and never break a line)."""
+    if isinstance(part, int):
+        return f"[{part}]"
+    if _NAME.fullmatch(part) is None:
+        return f"[{json.dumps(part)}]"
+    return part if first else f".{part}"
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    return "".join(path_part(part, first=index == 0) for index, part in enumerate(loc))
 
 
 def _value_at(data: Any, loc: tuple[int | str, ...]) -> Any:
@@ -708,13 +724,14 @@ def validate_inputs(
     if not isinstance(data, Mapping):
         return None, [InputFailure.at((), _FRIENDLY["model_type"])]
     fields = {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
-    values = {
-        k: v
-        for k, v in data.items()
-        if v is not None and (k in fields or not (isinstance(k, str) and k.startswith("__")))
-    }
-    validated: M | None = None
     failures: list[InputFailure] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or _hidden_character(key) is not None:
+            failures.append(InputFailure.at((str(key),), _FRIENDLY["extra_forbidden"], "extra_forbidden"))
+        elif value is not None and (key in fields or not key.startswith("__")):
+            values[key] = value
+    validated: M | None = None
     try:
         validated = model.model_validate(values)
     except ValidationError as exc:

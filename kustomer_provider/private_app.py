@@ -89,7 +89,7 @@ def _version_failures(olds: Mapping[str, Any], new: PrivateAppInputs, news: Mapp
         failures.append(
             InputFailure(
                 "version",
-                f"the app definition changed ({', '.join(changed)}) but version is still {old_version}: "
+                f"version is still {old_version} but the app definition changed ({', '.join(changed)}): "
                 f"Kustomer keeps every registered version unchanged, so bump the version (for example to "
                 f"{old_version.next_patch()}).",
             )

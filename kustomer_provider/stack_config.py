@@ -29,6 +29,7 @@ from .models import (
     RotationTriggers,
     Title,
     Version,
+    path_part,
     validate_inputs,
 )
 
@@ -71,10 +72,7 @@ class AppConfig(BaseModel):
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
-    text = APPS_KEY
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
+    return APPS_KEY + "".join(path_part(part) for part in loc)
 
 
 def _problem(index: int, failure: InputFailure) -> str:
