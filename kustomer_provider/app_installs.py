@@ -18,13 +18,12 @@ from typing import Any, Final
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
-from pulumi.runtime.rpc import UNKNOWN
 
 from . import assumptions, provider_runtime
 from .errors import KustomerInstallError
-from .models import NOT_INSTALLED, AppInstallsInputs, InstalledApp, duplicate_failures, validate_inputs
+from .models import NOT_INSTALLED, AppInstallsInputs, InstalledApp, validate_inputs
 from .private_app import KustomerPrivateApp
-from .provider_support import check_result, input_view
+from .provider_support import check_result, input_view, normalized_view
 from .unknowns import contains_unknown
 
 __all__ = ["AppInstallsProvider", "KustomerAppInstalls", "install_state"]
@@ -36,11 +35,9 @@ def _inputs(props: Mapping[str, Any]) -> AppInstallsInputs:
     return AppInstallsInputs.model_validate(input_view(props, INPUT_DEFAULTS))
 
 
-def _normalized(apps: Any) -> list[dict[str, Any]]:
-    """The ``apps`` input with defaults filled in, to compare old and new."""
-    if not isinstance(apps, list):
-        return []
-    return [{"install": True, **entry} if isinstance(entry, dict) else {"entry": entry} for entry in apps]
+def _normalized(props: Mapping[str, Any]) -> Any:
+    """The ``apps`` input as the model converts it (``install`` filled in, ``"true"`` -> ``True``), to compare."""
+    return normalized_view(AppInstallsInputs, props, INPUT_DEFAULTS)["apps"]
 
 
 def install_state(entry: InstalledApp | None, version: str) -> str:
@@ -88,17 +85,13 @@ class AppInstallsProvider(ResourceProvider):
         provider_runtime.configure(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        # Repeated apps are refused by the model too (entries not known yet hold their place unchecked).
         _model, failures = validate_inputs(AppInstallsInputs, news)
-        apps = news.get("apps")
-        if isinstance(apps, list):
-            # Entries not known yet (or malformed, which validation reports) hold their place unchecked.
-            names = [entry.get("app_name", UNKNOWN) if isinstance(entry, dict) else UNKNOWN for entry in apps]
-            failures += duplicate_failures("apps", names)
-        return check_result(news, failures)
+        return check_result(AppInstallsInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         new_apps = input_view(news, INPUT_DEFAULTS)["apps"]
-        if contains_unknown(new_apps) or _normalized(input_view(olds, INPUT_DEFAULTS)["apps"]) != _normalized(new_apps):
+        if contains_unknown(new_apps) or _normalized(olds) != _normalized(news):
             return DiffResult(changes=True, replaces=[], delete_before_replace=False)
         # Same apps, but an install not seen final (it failed, timed out, or a refresh found it gone): wait again.
         statuses = olds.get("install_statuses") or {}

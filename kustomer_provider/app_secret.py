@@ -31,7 +31,7 @@ from . import assumptions, provider_runtime
 from .client import KustomerClient
 from .errors import KustomerError, KustomerInstallError
 from .models import AppSecretInputs, InstalledApp, SemVer, validate_inputs
-from .provider_support import check_result, input_view, now_utc, parse_timestamp, timestamp
+from .provider_support import check_result, input_view, normalized_view, now_utc, parse_timestamp, timestamp
 from .unknowns import is_unknown
 
 __all__ = ["AppSecretProvider", "KustomerAppSecret"]
@@ -185,15 +185,12 @@ class AppSecretProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         _model, failures = validate_inputs(AppSecretInputs, news)
-        return check_result(news, failures)
+        return check_result(AppSecretInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = input_view(olds, INPUT_DEFAULTS)
-        new = input_view(news, INPUT_DEFAULTS)
-        if isinstance(new["rotate_after_days"], float) and new["rotate_after_days"].is_integer():
-            new["rotate_after_days"] = int(new["rotate_after_days"])
-        if isinstance(old["rotate_after_days"], float) and old["rotate_after_days"].is_integer():
-            old["rotate_after_days"] = int(old["rotate_after_days"])
+        # Compare the values as the model converts them ("90", 90.0 and 90 are the same 90 days).
+        old = normalized_view(AppSecretInputs, olds, INPUT_DEFAULTS)
+        new = normalized_view(AppSecretInputs, news, INPUT_DEFAULTS)
         # A value not known yet (a preview, while the app itself changes) may well turn out unchanged: show
         # an update and let the real run, where every input is known, decide whether to mint.
         unknown = [name for name in INPUT_DEFAULTS if is_unknown(new[name])]

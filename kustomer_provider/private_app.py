@@ -24,10 +24,9 @@ from .models import (
     InstallRecord,
     PrivateAppInputs,
     SemVer,
-    duplicate_failures,
     validate_inputs,
 )
-from .provider_support import check_result, input_view
+from .provider_support import check_result, input_view, normalized_view
 from .unknowns import is_unknown
 
 __all__ = ["KustomerPrivateApp", "PrivateAppProvider"]
@@ -56,12 +55,27 @@ def _inputs(props: Mapping[str, Any]) -> PrivateAppInputs:
     return PrivateAppInputs.model_validate(values)
 
 
-def _version_failures(old: PrivateAppInputs, new: PrivateAppInputs) -> list[InputFailure]:
+def _definition_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """The definition inputs that differ, compared as the model converts them.
+
+    Old inputs are compared as stored, even where they would fail today's (stricter) validation.
+    """
+    old = normalized_view(PrivateAppInputs, olds, INPUT_DEFAULTS)
+    new = normalized_view(PrivateAppInputs, news, INPUT_DEFAULTS)
+    return [name for name in DEFINITION_INPUTS if old[name] != new[name]]
+
+
+def _version_failures(olds: Mapping[str, Any], new: PrivateAppInputs, news: Mapping[str, Any]) -> list[InputFailure]:
     """Kustomer's version rules, checked before any call: a changed definition needs a higher version."""
-    if old.app != new.app:
+    old_app, old_version_text = olds.get("app"), olds.get("version")
+    if old_app != new.app or not isinstance(old_version_text, str):
         return []  # a new app: replaced, starts its own version history
-    old_version, new_version = SemVer.parse(old.version), SemVer.parse(new.version)
-    changed = new.definition_changes(old)
+    try:
+        old_version = SemVer.parse(old_version_text)
+    except ValueError:
+        return []  # nothing to compare with
+    new_version = SemVer.parse(new.version)
+    changed = _definition_changes(olds, news)
     failures = []
     if new_version < old_version:
         failures.append(
@@ -75,12 +89,14 @@ def _version_failures(old: PrivateAppInputs, new: PrivateAppInputs) -> list[Inpu
         failures.append(
             InputFailure(
                 "version",
-                f"the app definition changed ({', '.join(changed)}) but version is still {old_version}: "
+                f"version is still {old_version} but the app definition changed ({', '.join(changed)}): "
                 f"Kustomer keeps every registered version unchanged, so bump the version (for example to "
                 f"{old_version.next_patch()}).",
             )
         )
-    old_roles = sorted(old.definition.get("roles") or [])
+    old_definition = olds.get("definition")
+    old_roles_value = old_definition.get("roles") if isinstance(old_definition, dict) else None
+    old_roles = sorted(r for r in old_roles_value if isinstance(r, str)) if isinstance(old_roles_value, list) else []
     new_roles = sorted(new.definition.get("roles") or [])
     if old_roles != new_roles and new_version.major <= old_version.major:
         failures.append(
@@ -177,18 +193,13 @@ class PrivateAppProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         model, failures = validate_inputs(PrivateAppInputs, news)
-        uris = news.get("redirect_uris")
-        if isinstance(uris, list):
-            failures += duplicate_failures("redirect_uris", uris)
-        if isinstance(model, PrivateAppInputs) and not failures and _olds:
-            old_model, old_failures = validate_inputs(PrivateAppInputs, _olds)
-            if isinstance(old_model, PrivateAppInputs) and not old_failures:
-                failures += _version_failures(old_model, model)
-        return check_result(news, failures)
+        if model is not None and _olds:
+            failures += _version_failures(_olds, model, news)
+        return check_result(PrivateAppInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = input_view(olds, INPUT_DEFAULTS)
-        new = input_view(news, INPUT_DEFAULTS)
+        old = normalized_view(PrivateAppInputs, olds, INPUT_DEFAULTS)
+        new = normalized_view(PrivateAppInputs, news, INPUT_DEFAULTS)
         changed = [
             name
             for name in INPUT_DEFAULTS
@@ -211,9 +222,9 @@ class PrivateAppProvider(ResourceProvider):
         return CreateResult(registered.name, _outputs(props, registered, install, {}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        old, new = _inputs(olds), _inputs(news)
+        new = _inputs(news)
         client = provider_runtime.client()
-        needs_version = new.version != old.version or bool(new.definition_changes(old))
+        needs_version = new.version != olds.get("version") or bool(_definition_changes(olds, news))
         with provider_runtime.app_lock(new.app):
             if needs_version:
                 registered = _register(client, new)

@@ -1,4 +1,4 @@
-"""Small pieces both resource providers use: input views, check results, timestamps."""
+"""Small pieces the resource providers use: input views, check results, timestamps."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult
+from pydantic import BaseModel
 
-from .models import InputFailure
+from .models import InputFailure, normalize_inputs
 
-__all__ = ["check_result", "input_view", "now_utc", "parse_timestamp", "timestamp"]
+__all__ = ["check_result", "input_view", "normalized_view", "now_utc", "parse_timestamp", "timestamp"]
 
 PROVIDER_KEY = "__provider"
 
@@ -24,10 +25,17 @@ def input_view(props: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[st
     return view
 
 
-def check_result(news: Mapping[str, Any], failures: Iterable[InputFailure]) -> CheckResult:
-    """A ``CheckResult`` that passes the inputs on unchanged (unknowns included) with the failures."""
-    inputs = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+def check_result(model: type[BaseModel], news: Mapping[str, Any], failures: Iterable[InputFailure]) -> CheckResult:
+    """A ``CheckResult`` with the failures and the inputs as ``model`` converts them (``"90"`` -> ``90``,
+    ``"true"`` -> ``True``), so that the engine stores and diffs typed values; unknown and invalid inputs
+    pass on unchanged."""
+    inputs = {k: v for k, v in normalize_inputs(model, news).items() if k != PROVIDER_KEY}
     return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+
+
+def normalized_view(model: type[BaseModel], props: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`input_view` of the inputs as ``model`` converts them: what diff compares."""
+    return input_view(normalize_inputs(model, props), defaults)
 
 
 def now_utc() -> datetime:

@@ -8,6 +8,7 @@ process configured with them; `kustomer:apps` through the program's own validati
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.simulator import SimulatorProcess
 from kustomer_provider.stack_config import load_apps
-from tests.conftest import EngineFactory, dev_stack_config
+from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
 from tests.harness.provider_server import ProviderError, ProviderServer
 
 ORG_HEX = "0123456789abcdef01234567"
@@ -67,7 +68,7 @@ RESOURCE_CASES: list[tuple[str, str, str, Any, str, str]] = [
     ("definition unknown key", "app", "definition", {"colour": "red"}, "definition", "unknown top-level key 'colour'"),
     ("definition sets title", "app", "definition", {"title": "x"}, "definition", "use the `title` input"),
     ("definition sets visibility", "app", "definition", {"visibility": "public"}, "definition", "private apps"),
-    ("definition roles not a list", "app", "definition", {"roles": "org.admin.apps"}, "definition", "list of role strings"),
+    ("definition roles not a list", "app", "definition", {"roles": "org.admin.apps"}, "definition.roles", "list of role strings"),
     ("definition not a map", "app", "definition", "roles", "definition", "map of names to values"),
     ("install not a boolean", "app", "install", "yes", "install", "true or false"),
     ("adopt_existing not a boolean", "app", "adopt_existing", 1, "adopt_existing", "true or false"),
@@ -87,6 +88,43 @@ RESOURCE_CASES: list[tuple[str, str, str, Any, str, str]] = [
     ("rotate_after_days text", "secret", "rotate_after_days", "ninety", "rotate_after_days", "whole number"),
     ("rotate_after_days boolean", "secret", "rotate_after_days", True, "rotate_after_days", "whole number"),
     ("rotate_after_days too many", "secret", "rotate_after_days", 4000, "rotate_after_days", "less than or equal to 3650"),
+    # One row per class of issue 11: each was accepted before (or crashed Check), none is now.
+    ("app trailing newline", "app", "app", "good_app\n", "app", "U+000A"),
+    ("app_name trailing newline", "secret", "app_name", f"good_app_{ORG_HEX}\n", "app_name", "U+000A"),
+    ("version non-ASCII digit", "app", "version", "1.0.1\u0661", "version", "MAJOR.MINOR.PATCH"),
+    ("app_version non-ASCII digit", "secret", "app_version", "1\u0661.0.0", "app_version", "MAJOR.MINOR.PATCH"),
+    ("title control char", "app", "title", "Good \x1b[31mapp", "title", "U+001B"),
+    ("title zero-width", "app", "title", "Go\u200bod", "title", "ZERO WIDTH SPACE"),
+    ("title bidi override", "app", "title", "Good\u202eppa", "title", "RIGHT-TO-LEFT OVERRIDE"),
+    ("app NUL", "app", "app", "good\x00app", "app", "U+0000"),
+    ("description NUL", "app", "description", "OAuth client\x00", "description", "U+0000"),
+    ("redirect_uri NUL", "app", "redirect_uris", ["https://e.com/cb\x00"], "redirect_uris[0]", "U+0000"),
+    ("redirect_uri impossible port", "app", "redirect_uris", ["https://e.com:99999/cb"], "redirect_uris[0]", "impossible port"),
+    ("redirect_uri port zero", "app", "redirect_uris", ["https://e.com:0/cb"], "redirect_uris[0]", "impossible port"),
+    ("redirect_uri empty host", "app", "redirect_uris", ["https://:443/cb"], "redirect_uris[0]", "no host name"),
+    ("redirect_uri user name only", "app", "redirect_uris", ["https://user@e.com/cb"], "redirect_uris[0]", "user name"),
+    ("redirect_uri non-ASCII host", "app", "redirect_uris", ["https://ex\u00e4mple.com/cb"], "redirect_uris[0]", "xn--"),
+    ("icon_url user info", "app", "icon_url", "https://u:p@e.com/i.png", "icon_url", "user name"),
+    ("redirect_uri a nested list", "app", "redirect_uris", [["https://e.com/cb"]], "redirect_uris[0]", "must be a string"),
+    ("title a map", "app", "title", {"en": "Good"}, "title", "must be a string"),
+    ("definition role a list", "app", "definition", {"roles": [["org.admin.apps"]]}, "definition.roles[0]", "role strings"),
+    ("definition role trailing newline", "app", "definition", {"roles": ["org.admin.apps\n"]}, "definition.roles[0]", "U+000A"),
+    ("definition NaN", "app", "definition", {"settings": {"ratio": float("nan")}}, "definition.settings.ratio", "finite number"),
+    ("definition Infinity", "app", "definition", {"settings": {"max": [float("inf")]}}, "definition.settings.max[0]", "finite number"),
+    ("definition zero-width in a nested string", "app", "definition", {"meta": {"note": "a\u200bb"}}, "definition.meta.note", "ZERO WIDTH"),
+    ("rotation_triggers NaN", "secret", "rotation_triggers", {"q": float("nan")}, "rotation_triggers.q", "finite number"),
+    ("rotation_triggers control char", "secret", "rotation_triggers", {"q": "2026\x07"}, "rotation_triggers.q", "U+0007"),
+    ("rotate_after_days false", "secret", "rotate_after_days", False, "rotate_after_days", "not false"),
+    ("rotate_after_days non-ASCII digits", "secret", "rotate_after_days", "\u0669\u0660", "rotate_after_days", "digits 0-9"),
+    ("wait_for_install text yes", "app", "wait_for_install", "yes", "wait_for_install", "true or false"),
+]  # fmt: skip
+
+# (case id, resource, input, value as Pulumi delivers it, the value Check passes on): accepted and converted once.
+NORMALIZED_CASES: list[tuple[str, str, str, Any, Any]] = [
+    ("rotate_after_days as text", "secret", "rotate_after_days", "90", 90),
+    ("rotate_after_days as the engine's float", "secret", "rotate_after_days", 90.0, 90),
+    ("install as text", "app", "install", "false", False),
+    ("adopt_existing as text", "app", "adopt_existing", "True", True),
 ]  # fmt: skip
 
 # (case id, stack config, environment, phrase the error must contain)
@@ -112,7 +150,7 @@ APPS_CASES: list[tuple[str, Any, str]] = [
     ("apps not a list", "stackone_link", "must be a non-empty list"),
     ("apps empty", [], "must be a non-empty list"),
     ("app not an object", ["stackone_link"], "kustomer:apps[0]"),
-    ("app name missing", [{"version": "1.0.0", "title": "t"}], "kustomer:apps[0].app: Field required"),
+    ("app name missing", [{"version": "1.0.0", "title": "t"}], "kustomer:apps[0].app: is required"),
     ("app name with dash", [{"app": "a-b", "version": "1.0.0", "title": "t"}], "kustomer:apps[0].app: "),
     ("version bad", [{"app": "a", "version": "1", "title": "t"}], "kustomer:apps[0].version: "),
     ("title empty", [{"app": "a", "version": "1.0.0", "title": ""}], "kustomer:apps[0].title: "),
@@ -122,9 +160,17 @@ APPS_CASES: list[tuple[str, Any, str]] = [
     ("rotateAfterDays zero", [{"app": "a", "version": "1.0.0", "title": "t", "rotateAfterDays": 0}], "kustomer:apps[0].rotateAfterDays: "),
     ("secretFollowsVersion text", [{"app": "a", "version": "1.0.0", "title": "t", "secretFollowsVersion": "yes"}], "kustomer:apps[0].secretFollowsVersion: "),
     ("same app twice", [{"app": "a", "version": "1.0.0", "title": "t"}, {"app": "a", "version": "1.0.0", "title": "u"}], "kustomer:apps[1].app: 'a' is already apps[0]"),
+    ("app trailing newline", [{"app": "a\n", "version": "1.0.0", "title": "t"}], "kustomer:apps[0].app: must not hold control"),
+    ("rotateAfterDays true", [{"app": "a", "version": "1.0.0", "title": "t", "rotateAfterDays": True}], "kustomer:apps[0].rotateAfterDays: must be a whole number"),
+    ("iconUrl user info", [{"app": "a", "version": "1.0.0", "title": "t", "iconUrl": "https://u@e.com/i.png"}], "kustomer:apps[0].iconUrl: must not contain a user name"),
+    ("definition NaN", [{"app": "a", "version": "1.0.0", "title": "t", "definition": {"settings": {"x": float("nan")}}}], "kustomer:apps[0].definition.settings.x: must be a finite number"),
+    ("redirect uri port", [{"app": "a", "version": "1.0.0", "title": "t", "redirectUris": ["https://e.com:70000/"]}], "kustomer:apps[0].redirectUris[0]: has an impossible port"),
+    ("redirect uris repeated", [{"app": "a", "version": "1.0.0", "title": "t", "redirectUris": ["https://e.com/", "https://e.com/"]}], "kustomer:apps[0].redirectUris[1]: repeats"),
 ]  # fmt: skip
 
-TABLE_SIZE = len(RESOURCE_CASES) + len(LOCAL_CONFIG_CASES) + len(APPS_CASES) + 4  # + the API-visible cases below
+TABLE_SIZE = (
+    len(RESOURCE_CASES) + len(NORMALIZED_CASES) + len(LOCAL_CONFIG_CASES) + len(APPS_CASES) + 4
+)  # + the API-visible cases below
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +187,14 @@ def provider(module_simulator: SimulatorProcess) -> Iterator[ProviderServer]:
 
 
 PICKLED = {"app": serialize_provider(PrivateAppProvider()), "secret": serialize_provider(AppSecretProvider())}
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    return isinstance(value, list) and any(_non_finite(v) for v in value)
 
 
 @pytest.mark.parametrize(
@@ -162,12 +216,39 @@ def test_resource_input(
     else:
         inputs[name] = value
     module_simulator.reset_stats()
-    checked = provider.check(
-        f"urn:pulumi:dev::kustomer::{resource}::bad", {}, {**inputs, "__provider": PICKLED[resource]}
-    )
-    assert [p for p, _ in checked.failures] == [prop], checked.failures
-    reason = checked.failures[0][1]
+    if _non_finite(value):
+        # The harness speaks protobuf's JSON mapping, which has no NaN or Infinity: ask the provider object
+        # the engine's provider host would call (the NaN of a stack file comes through `kustomer:apps`).
+        result = (PrivateAppProvider() if resource == "app" else AppSecretProvider()).check({}, inputs)
+        failures = [(f.property, f.reason) for f in result.failures or []]
+    else:
+        urn = f"urn:pulumi:dev::kustomer::{resource}::bad"
+        failures = provider.check(urn, {}, {**inputs, "__provider": PICKLED[resource]}).failures
+    assert [p for p, _ in failures] == [prop], failures
+    reason = failures[0][1]
     assert phrase in reason and reason.startswith(prop), reason
+    assert module_simulator.stats()["requests"] == {}
+
+
+@pytest.mark.parametrize(
+    ("case", "resource", "name", "value", "converted"), NORMALIZED_CASES, ids=[c[0] for c in NORMALIZED_CASES]
+)
+def test_value_as_pulumi_delivers_it(
+    provider: ProviderServer,
+    module_simulator: SimulatorProcess,
+    case: str,
+    resource: str,
+    name: str,
+    value: Any,
+    converted: Any,
+) -> None:
+    inputs = {**(APP if resource == "app" else SECRET), name: value}
+    module_simulator.reset_stats()
+    checked = provider.check(
+        f"urn:pulumi:dev::kustomer::{resource}::typed", {}, {**inputs, "__provider": PICKLED[resource]}
+    )
+    assert checked.failures == []
+    assert checked.inputs[name] == converted and type(checked.inputs[name]) is not str
     assert module_simulator.stats()["requests"] == {}
 
 
@@ -240,3 +321,42 @@ def test_plaintext_api_key_in_the_stack_is_refused(make_engine: EngineFactory, s
 def test_table_size_is_what_the_docs_say() -> None:
     page = (__import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
     assert f"{TABLE_SIZE} cases" in page, f"docs/reliability.md should state the bad-input table's {TABLE_SIZE} cases"
+
+
+# -- values typed as Pulumi delivers them, end to end (engine harness, simulator) ---------------------------
+
+
+@pytest.mark.parametrize("days", ["90", 90.0])
+def test_rotate_after_days_as_pulumi_config_gives_it_does_not_mint_again(
+    make_engine: EngineFactory, simulator: SimulatorProcess, days: Any
+) -> None:
+    # pulumi.Config.get gives "90"; the engine gives 90.0. Either is the 90 days stored, not a change.
+    spec = {
+        "name": "link",
+        "app": {"app": "typed_app", "version": "1.0.0", "title": "Typed"},
+        "secret": {"rotate_after_days": days},
+    }
+    engine = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM)
+    first = engine.up()
+    assert first.ops("create") == ["link", "link-secret"]
+    assert engine.state.by_name("link-secret").outputs["rotate_after_days"] == 90
+    simulator.reset_stats()
+
+    second = engine.up()
+
+    assert second.ops("same") == ["link", "link-secret"], second.steps
+    assert not [key for key in simulator.stats()["requests"] if key.endswith(("/secret", "/secret/"))]  # no mint
+    assert second.outputs["apps"]["link"]["clientSecret"] == first.outputs["apps"]["link"]["clientSecret"]
+
+
+def test_a_nan_in_the_stack_files_definition_is_refused_before_any_request(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    apps = dev_stack_config()["kustomer:apps"]
+    apps[0]["definition"] = {"settings": {"ratio": float("nan")}}  # `ratio: .nan` in YAML
+    simulator.reset_stats()
+    result = make_engine({"kustomer:apps": apps}).up(check=False)
+    assert not result.ok
+    assert "kustomer:apps[0].definition.settings.ratio: must be a finite number" in (result.error or "")
+    assert "Traceback" not in (result.error or "")
+    assert simulator.stats()["requests"] == {}

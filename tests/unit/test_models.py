@@ -6,14 +6,17 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.models import (
     AppSecretInputs,
     AvailableApp,
     PrivateAppInputs,
     SemVer,
     duplicate_failures,
+    normalize_inputs,
     validate_inputs,
 )
+from kustomer_provider.stack_config import load_apps
 
 VALID = {"app": "my_app", "version": "1.0.0", "title": "My app"}
 
@@ -97,7 +100,6 @@ def test_duplicate_redirect_uris_point_at_the_repeat() -> None:
         ({"title": "x"}, "use the `title` input"),
         ({"redirectUris": []}, "use the `redirect_uris` input"),
         ({"visibility": "public"}, "always registers private apps"),
-        ({"roles": "org.admin.apps"}, "list of role strings"),
     ],
 )
 def test_definition_keys_are_checked(definition: dict, expected: str) -> None:
@@ -170,3 +172,112 @@ def test_available_app_matches_its_definition_but_not_a_changed_one() -> None:
     definition = PrivateAppInputs.model_validate(VALID).to_definition()
     assert registered.matches_definition(definition)
     assert not registered.matches_definition({**definition, "title": "Other"})
+
+
+# -- correct by construction (issue 11) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path", "expected"),
+    [
+        ("app", "my_app\n", "app", "U+000A"),
+        ("app", "my_\u0430pp", "app", "lowercase letter"),  # a Cyrillic a
+        ("version", "1.0.1\u0661", "version", "MAJOR.MINOR.PATCH"),
+        ("version", "1.0.0\n", "version", "U+000A"),
+        ("title", "My\u2066app", "title", "LEFT-TO-RIGHT ISOLATE"),
+        ("title", "My app\u2028", "title", "LINE SEPARATOR"),
+        ("description", "line\r\nbreak", "description", "U+000D"),
+        ("icon_url", "https://e.com/i.png\n", "icon_url", "U+000A"),
+        ("redirect_uris", ["https://e.com:8o/cb"], "redirect_uris[0]", "impossible port"),
+        ("redirect_uris", ["https://e.com:/cb"], "redirect_uris[0]", "impossible port"),
+        ("redirect_uris", ["https:///cb"], "redirect_uris[0]", "no host name"),
+        ("redirect_uris", ["https:example.com/cb"], "redirect_uris[0]", "absolute URL"),
+        ("redirect_uris", ["https://999.1.1.1/cb"], "redirect_uris[0]", "impossible IPv4"),
+        ("redirect_uris", ["https://-e.com/cb"], "redirect_uris[0]", "invalid host name"),
+        ("redirect_uris", ["https://[fe80::1%25eth0]/cb"], "redirect_uris[0]", "IPv6"),
+        ("redirect_uris", ["https://e.com\\@evil.com/cb"], "redirect_uris[0]", "characters a URL allows"),
+        ("redirect_uris", ["https://e.com/%zz"], "redirect_uris[0]", "%XX"),
+        ("redirect_uris", [{"url": "https://e.com"}], "redirect_uris[0]", "must be a string"),
+        ("definition", {"settings": {"n": 2**60}}, "definition.settings.n", "2**53"),
+        ("definition", {"settings": {"k\u200b": 1}}, "definition.settings", "control or invisible"),
+        ("definition", {"roles": ["org.permission.customer.read", "Org.Admin"]}, "definition.roles[1]", "role string"),
+        ("definition", {"meta": {"odd key": [1, float("-inf")]}}, 'definition.meta["odd key"][1]', "finite"),
+        ("install", "yes", "install", "true or false"),
+        ("install", 1, "install", "true or false"),
+    ],
+)
+def test_every_class_of_bad_value_is_refused_at_its_path(field: str, value: object, path: str, expected: str) -> None:
+    failures = failures_of({**VALID, field: value})
+    assert list(failures) == [path], failures
+    assert expected in failures[path] and failures[path].startswith(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("redirect_uris", ["https://e.com:8443/cb?x=1", "http://localhost:8080/cb", "https://xn--exmple-cua.com/cb"]),
+        ("redirect_uris", ["https://API.Example.COM/cb", "https://[2001:db8::1]/cb", "https://e.com/a%20b"]),
+        ("description", "Two lines\nand a\ttab, \u00e9t\u00e9 \u2603"),
+        ("title", "\u00c9t\u00e9 app \u2603"),
+        ("definition", {"settings": {"note": "line\nline", "n": 2**53, "f": 1.5, "none": None}}),
+    ],
+)
+def test_good_values_pass(field: str, value: object) -> None:
+    assert failures_of({**VALID, field: value}) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("90", 90), (90.0, 90), (90, 90), ("0090", 90)],
+)
+def test_rotate_after_days_is_converted_once_in_the_model(value: object, expected: int) -> None:
+    model, failures = validate_inputs(AppSecretInputs, {"app_name": "my_app", "rotate_after_days": value})
+    assert failures == [] and model is not None and model.rotate_after_days == expected
+    assert normalize_inputs(AppSecretInputs, {"rotate_after_days": value})["rotate_after_days"] == expected
+
+
+@pytest.mark.parametrize(
+    "value", [True, False, "90.0", " 90", "+90", "9e1", "\u0669\u0660", float("nan"), float("inf")]
+)
+def test_rotate_after_days_refuses_what_is_not_plainly_a_whole_number(value: object) -> None:
+    _, failures = validate_inputs(AppSecretInputs, {"app_name": "my_app", "rotate_after_days": value})
+    assert [f.property for f in failures] == ["rotate_after_days"]
+    assert "whole number" in failures[0].reason
+
+
+def test_booleans_given_as_text_are_converted_and_other_text_is_refused() -> None:
+    model, failures = validate_inputs(PrivateAppInputs, {**VALID, "install": "false", "adopt_existing": "True"})
+    assert failures == [] and model is not None
+    assert (model.install, model.adopt_existing) == (False, True)
+    assert normalize_inputs(PrivateAppInputs, {"install": "false", "title": Unknown()})["install"] is False
+
+
+def test_normalize_leaves_unknown_invalid_and_foreign_values_as_they_are() -> None:
+    unknown = Unknown()
+    data = {"rotate_after_days": unknown, "app_name": "bad-name", "client_id": "c", "rotation_triggers": {"q": "1"}}
+    assert normalize_inputs(AppSecretInputs, data) == {**data, "rotation_triggers": {"q": "1"}}
+    assert normalize_inputs(AppSecretInputs, data)["rotate_after_days"] is unknown
+
+
+def test_nested_unknowns_pass_and_the_known_rest_is_still_checked() -> None:
+    definition = {"roles": [Unknown(), "org.admin.apps"], "settings": {"a": UNKNOWN, "b": float("nan")}}
+    assert list(failures_of({**VALID, "definition": definition})) == ["definition.settings.b"]
+    assert failures_of({**VALID, "definition": {"roles": [Unknown()], "settings": {"a": [UNKNOWN]}}}) == {}
+
+
+def test_an_input_name_with_a_control_character_is_named_escaped() -> None:
+    failures = failures_of({**VALID, "tit\nle": "x"})
+    assert list(failures) == ['["tit\\nle"]']
+    assert "\n" not in failures['["tit\\nle"]']
+
+
+def test_the_stack_config_gives_the_same_verdict_with_its_own_path() -> None:
+    item = {**VALID, "redirectUris": ["https://e.com/cb", "https://e.com:0/cb"], "rotateAfterDays": "30"}
+    with pytest.raises(KustomerConfigError) as info:
+        load_apps(lambda key: [item])
+    assert str(info.value).splitlines()[1:] == [
+        "  kustomer:apps[0].redirectUris[1]: has an impossible port '0': a port is a number from 1 to 65535; "
+        "got 'https://e.com:0/cb'"
+    ]
+    (app,) = load_apps(lambda key: [{**item, "redirectUris": ["https://e.com/cb"], "install": "false"}])
+    assert (app.rotate_after_days, app.install) == (30, False)
