@@ -135,7 +135,7 @@ def run_baseline(sim: SimulatorProcess, n: int) -> dict[str, Any]:
         definition = {"app": f"baseline_app_{i:03d}", "version": "1.0.0", "title": f"Baseline {i}",
                       "visibility": "private", "redirectUris": [CALLBACK]}  # fmt: skip
         name = call("POST", "/v1/apps/available", definition).json()["data"]["attributes"]["name"]
-        call("POST", f"/v1/apps/available/{name}/secret", {})
+        call("POST", f"/v1/apps/available/{name}/secret/", {})
         call("POST", "/v1/apps/install", {"app": name, "version": "1.0.0"})
         while True:
             time.sleep(1.0)

@@ -31,12 +31,12 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
     assert all(row["ok"] for row in phases.values())
     create = phases["up (create)"]["requests_by_endpoint"]
     # Register, install and mint once per app; the installs are read through the org's list, never per app.
-    for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret"):
+    for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret/"):
         assert create[endpoint] == 3
     assert create["GET /v1/apps"] >= 1 and not any(k.startswith("GET /v1/apps/{name}") for k in create)
     assert phases["no-op up"]["requests"] == 0 and phases["destroy"]["requests"] == 0
     assert phases["refresh"]["requests"] == 2  # one listing of versions and one of installs, shared by all reads
-    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret": 3}
+    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret/": 3}
     waited_each = phases["up (create), each app waits in its create"]["requests_by_endpoint"]
     assert waited_each["POST /v1/apps/install"] == 3 and "GET /v1/apps/{name}-{version}" in waited_each
     assert set(report["pickled_provider_bytes"]) == {"PrivateApp", "AppSecret", "AppInstalls"}

@@ -183,7 +183,7 @@ def test_rotation_mints_a_new_secret_for_the_same_client(
     assert result.is_secret(f"apps.{APP}.clientSecret")
     # One mint, no other write: the app itself was not touched.
     requests = simulator.stats()["requests"]
-    assert requests == {"POST /v1/apps/available/{name}/secret": 1}
+    assert requests == {"POST /v1/apps/available/{name}/secret/": 1}
     new_state = engine.state.by_name(SECRET).outputs
     assert new_state["fingerprint"] != old_fingerprint
     assert sim_app(simulator, after["appName"])["secret"]["current_fingerprint"] == new_state["fingerprint"]

@@ -193,7 +193,7 @@ def test_success_status_codes(api: httpx.Client, app_name: str) -> None:
     registered = api.post("/v1/apps/available", json=definition(app_name))
     name = registered.json()["data"]["attributes"]["name"]
     installing = api.post("/v1/apps/install", json=assumptions.install_request_body(name, "1.0.0"))
-    minted = api.post(f"/v1/apps/available/{name}/secret", json={})
+    minted = api.post(f"/v1/apps/available/{name}/secret/", json={})
     codes = (registered.status_code, installing.status_code, minted.status_code)
     assert all(assumptions.is_success(code) for code in codes), codes
     assert codes == (201, 202, 200)

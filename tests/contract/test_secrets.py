@@ -25,11 +25,10 @@ def installed(api: httpx.Client, target: Target, app_name: str) -> tuple[str, st
     return name, data["attributes"]["clientId"]
 
 
-@pytest.mark.parametrize("slash", ["", "/"], ids=["plain", "trailing-slash"])
-def test_mint_on_the_seed_path(api: httpx.Client, installed: tuple[str, str], slash: str) -> None:
-    """[doc] ``POST /v1/apps/available/{name}/secret`` (the tutorial's curl has a trailing ``/``) with ``{}``."""
+def test_mint_on_the_seed_path(api: httpx.Client, installed: tuple[str, str]) -> None:
+    """[doc] ``POST /v1/apps/available/{name}/secret/`` (the tutorial's curl, trailing ``/`` included) with ``{}``."""
     name, client_id = installed
-    data = mint(api, f"/v1/apps/available/{name}/secret{slash}")
+    data = mint(api, f"/v1/apps/available/{name}/secret/")
     assert data["type"] == "available_app"
     assert data["id"] == f"{name}-0.0.2"
     assert data["attributes"]["clientId"] == client_id
@@ -49,16 +48,16 @@ def test_mint_on_the_versioned_path(api: httpx.Client, installed: tuple[str, str
 def test_each_mint_gives_a_new_secret(api: httpx.Client, installed: tuple[str, str]) -> None:
     """[doc] Calling again generates a new secret."""
     name, _ = installed
-    first = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    second = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    first = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    second = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     assert first != second
 
 
 def test_a_secret_is_shown_once(api: httpx.Client, installed: tuple[str, str]) -> None:
     """[doc] The secret is shown once and can never be read again: no endpoint reads or lists secrets."""
     name, _ = installed
-    secret = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    read = api.get(f"/v1/apps/available/{name}/secret")
+    secret = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    read = api.get(f"/v1/apps/available/{name}/secret/")
     assert 400 <= read.status_code < 500
     assert secret not in read.text
     link: str | None = "/v1/apps/available"
@@ -71,7 +70,7 @@ def test_a_secret_is_shown_once(api: httpx.Client, installed: tuple[str, str]) -
 
 def test_secret_of_an_unknown_app_is_404(api: httpx.Client, app_name: str) -> None:
     """[doc] Only registered apps have secrets (our client falls back between the forms on 404)."""
-    response = api.post(f"/v1/apps/available/{app_name}_nosuchapp/secret", json={})
+    response = api.post(f"/v1/apps/available/{app_name}_nosuchapp/secret/", json={})
     assert response.status_code == 404
 
 
@@ -89,7 +88,7 @@ def test_client_mints_on_both_forms(client: KustomerClient, installed: tuple[str
     assert plain.client_secret.get_secret_value() != versioned.client_secret.get_secret_value()
     assert "clientSecret" not in versioned.app.attributes
     assert client.stats.requests == {
-        f"POST /v1/apps/available/{name}/secret": 1,
+        f"POST /v1/apps/available/{name}/secret/": 1,
         f"POST /v1/apps/available/{name}-0.0.1/secret": 1,
     }
 
@@ -98,7 +97,7 @@ def test_client_mints_on_both_forms(client: KustomerClient, installed: tuple[str
 def test_mint_needs_no_install(api: httpx.Client, app_name: str) -> None:
     """[ours] A secret can be minted before the app is installed (the simulator allows it)."""
     name = register(api, app_name)["attributes"]["name"]
-    assert mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    assert mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
 
 
 @pytest.mark.ours
@@ -111,8 +110,8 @@ def test_new_secret_revokes_the_previous_one(
     ``invalid_grant`` when the client (id and secret) is accepted and ``invalid_client`` when it is not.
     """
     name, client_id = installed
-    old = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    new = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    old = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    new = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
 
     def token_error(secret: str) -> tuple[int, str]:
         form = {

@@ -119,7 +119,7 @@ def test_drop_after_commit_commits_then_drops(make_client: MakeClient) -> None:
     # reads are never dropped
     assert client.get("/v1/apps/available", headers=ADMIN).status_code == 200
     with pytest.raises(ConnectionDropped):
-        client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
+        client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN)
     state = client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]
     assert state["secret"]["minted"] == 1
     stats = client.get("/_sim/stats").json()
@@ -129,8 +129,8 @@ def test_drop_after_commit_commits_then_drops(make_client: MakeClient) -> None:
 
 def test_stats_count_route_templates_and_statuses(client: TestClient) -> None:
     register(client)
-    client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
-    client.post("/v1/apps/available/myapp-1.0.0/secret/", json={}, headers=ADMIN)
+    client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN)
+    client.post("/v1/apps/available/myapp-1.0.0/secret", json={}, headers=ADMIN)
     client.get("/v1/apps/myapp-1.0.0", headers=ADMIN)
     client.get("/v1/apps/myapp-1.0.0", headers=ADMIN)
     client.get("/v1/nothing-here", headers=ADMIN)
@@ -139,8 +139,8 @@ def test_stats_count_route_templates_and_statuses(client: TestClient) -> None:
     stats = client.get("/_sim/stats").json()
     assert stats["requests"] == {
         "POST /v1/apps/available": 1,
-        "POST /v1/apps/available/{name}/secret": 1,
-        "POST /v1/apps/available/{name}-{version}/secret/": 1,
+        "POST /v1/apps/available/{name}/secret/": 1,
+        "POST /v1/apps/available/{name}-{version}/secret": 1,
         "GET /v1/apps/{name}-{version}": 2,
         "GET <unmatched>": 1,
         "DELETE /v1/apps": 1,
@@ -170,6 +170,7 @@ def test_get_and_update_faults(client: TestClient) -> None:
         "drop_after_commit_rate": 0.0,
         "auto_consent": False,
         "page_size": 100,
+        "missing_role_status": 403,
     }
     updated = client.post("/_sim/faults", json={"page_size": 5, "install_fail": ["a", "b"], "auto_consent": True})
     assert updated.status_code == 200
@@ -192,6 +193,8 @@ def test_get_and_update_faults(client: TestClient) -> None:
         ("install_fail", [1]),
         ("auto_consent", "yes"),
         ("page_size", 0),
+        ("missing_role_status", 402),
+        ("missing_role_status", "401"),
         ("bogus", 1),
     ],
 )

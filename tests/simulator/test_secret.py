@@ -13,9 +13,8 @@ from .helpers import ADMIN, name_of, register
 @pytest.mark.parametrize(
     "path",
     [
-        "/v1/apps/available/myapp/secret",
         "/v1/apps/available/myapp/secret/",
-        f"/v1/apps/available/{name_of('myapp')}/secret",
+        f"/v1/apps/available/{name_of('myapp')}/secret/",
     ],
 )
 def test_seed_form_answers_latest_version_with_secret(client: TestClient, path: str) -> None:
@@ -30,18 +29,29 @@ def test_seed_form_answers_latest_version_with_secret(client: TestClient, path: 
     assert len(data["attributes"]["clientId"]) == 24
 
 
-@pytest.mark.parametrize("suffix", ["", "/"])
-def test_versioned_form_answers_that_version(client: TestClient, suffix: str) -> None:
+def test_versioned_form_answers_that_version(client: TestClient) -> None:
     register(client, version="1.0.0-beta")
     register(client, version="1.0.0")
-    response = client.post(f"/v1/apps/available/myapp-1.0.0-beta/secret{suffix}", json={}, headers=ADMIN)
+    response = client.post("/v1/apps/available/myapp-1.0.0-beta/secret", json={}, headers=ADMIN)
     assert response.status_code == 200
     assert response.json()["data"]["attributes"]["version"] == "1.0.0-beta"
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/apps/available/myapp/secret", "/v1/apps/available/myapp-1.0.0/secret/"],
+    ids=["seed-form-without-its-slash", "versioned-form-with-a-slash"],
+)
+def test_only_the_documented_spellings_mint(client: TestClient, path: str) -> None:
+    """The seed's curl has `/secret/`, the newer docs `-{version}/secret`: other spellings are 404, no mint."""
+    register(client)
+    assert client.post(path, json={}, headers=ADMIN).status_code == 404
+    assert client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]["secret"]["minted"] == 0
+
+
 def test_mint_revokes_previous_secret(client: TestClient) -> None:
     register(client)
-    first = client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).json()["data"]["attributes"]
+    first = client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN).json()["data"]["attributes"]
     second = client.post("/v1/apps/available/myapp-1.0.0/secret", headers=ADMIN).json()["data"]["attributes"]
     assert first["clientSecret"] != second["clientSecret"]
     assert first["clientId"] == second["clientId"]
@@ -55,7 +65,7 @@ def test_mint_revokes_previous_secret(client: TestClient) -> None:
 
 def test_no_install_is_required(client: TestClient) -> None:
     register(client)
-    assert client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).status_code == 200
+    assert client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/v1/apps/available/ghost/secret", "/v1/apps/available/myapp-2.0.0/secret"])

@@ -215,7 +215,7 @@ def test_mint_uses_the_seed_path_and_falls_back_to_the_latest_versioned_one() ->
     assert minted.client_secret.get_secret_value() == "s3cret-abcdefgh"
     assert "s3cret-abcdefgh" not in repr(minted)
     assert seen == [
-        f"POST /v1/apps/available/{NAME}/secret",
+        f"POST /v1/apps/available/{NAME}/secret/",
         "GET /v1/apps/available",
         f"POST /v1/apps/available/{NAME}-1.1.0/secret",
     ]
@@ -228,7 +228,7 @@ def test_mint_of_a_named_version_falls_back_to_the_seed_path_only_if_the_version
     assert seen == [
         f"POST /v1/apps/available/{NAME}-1.0.0/secret",
         "GET /v1/apps/available",
-        f"POST /v1/apps/available/{NAME}/secret",
+        f"POST /v1/apps/available/{NAME}/secret/",
     ]
     seen.clear()
     with pytest.raises(KustomerNotFoundError, match=r"Version 9\.9\.9 .* is not registered"):
