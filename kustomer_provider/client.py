@@ -507,6 +507,47 @@ class _AttemptDeadline(Exception):
     """The attempt's deadline passed while its answer was being read."""
 
 
+# ---------------------------------------------------------------------------------------------------
+# Parse functions: an answer's JSON body -> a result (any exception they raise is converted by _read).
+
+
+def _available_from_resource(resource: _Resource) -> AvailableApp:
+    return AvailableApp.from_resource(resource.as_mapping())
+
+
+def _available_app(body: Any) -> AvailableApp:
+    return _available_from_resource(_One.model_validate(body).data)
+
+
+def _installed_from_resource(resource: _Resource) -> InstalledApp:
+    return InstalledApp.model_validate(resource.attributes)
+
+
+def _install_record(body: Any) -> InstallRecord:
+    return InstallRecord.model_validate(_One.model_validate(body).data.attributes)
+
+
+def _newest_install(body: Any) -> InstallRecord | None:
+    records = _Many.model_validate(body).data
+    return InstallRecord.model_validate(records[0].attributes) if records else None
+
+
+def _minted_secret(body: Any) -> MintedSecret:
+    data = _One.model_validate(body).data
+    secret = data.attributes.get("clientSecret")
+    client_id = data.attributes.get("clientId")
+    if not isinstance(secret, str) or not secret or not isinstance(client_id, str) or not client_id:
+        raise _UnusableAnswer("a body without a clientId or clientSecret (data.attributes)")
+    register_secret(secret)
+    return MintedSecret(app=_available_from_resource(data), client_id=client_id, client_secret=SecretStr(secret))
+
+
+def _timeout_within(timeout: httpx.Timeout, left: float) -> dict[str, float]:
+    """httpx's per-request timeout extension: each of ``timeout``'s parts, at most ``left`` seconds."""
+    parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
+    return {name: left if value is None else min(value, left) for name, value in parts.items()}
+
+
 class KustomerClient:
     """A client of the Kustomer Apps Platform API for one org and one API key.
 
@@ -1047,47 +1088,6 @@ class KustomerClient:
             latest = max(versions, key=lambda v: SemVer.parse(v.version))
             path = assumptions.versioned_mint_path(latest.name, latest.version)
         return self._call("POST", path, _minted_secret, json_body={}, mints_secret=True)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Parse functions: an answer's JSON body -> a result (any exception they raise is converted by _read).
-
-
-def _available_from_resource(resource: _Resource) -> AvailableApp:
-    return AvailableApp.from_resource(resource.as_mapping())
-
-
-def _available_app(body: Any) -> AvailableApp:
-    return _available_from_resource(_One.model_validate(body).data)
-
-
-def _installed_from_resource(resource: _Resource) -> InstalledApp:
-    return InstalledApp.model_validate(resource.attributes)
-
-
-def _install_record(body: Any) -> InstallRecord:
-    return InstallRecord.model_validate(_One.model_validate(body).data.attributes)
-
-
-def _newest_install(body: Any) -> InstallRecord | None:
-    records = _Many.model_validate(body).data
-    return InstallRecord.model_validate(records[0].attributes) if records else None
-
-
-def _minted_secret(body: Any) -> MintedSecret:
-    data = _One.model_validate(body).data
-    secret = data.attributes.get("clientSecret")
-    client_id = data.attributes.get("clientId")
-    if not isinstance(secret, str) or not secret or not isinstance(client_id, str) or not client_id:
-        raise _UnusableAnswer("a body without a clientId or clientSecret (data.attributes)")
-    register_secret(secret)
-    return MintedSecret(app=_available_from_resource(data), client_id=client_id, client_secret=SecretStr(secret))
-
-
-def _timeout_within(timeout: httpx.Timeout, left: float) -> dict[str, float]:
-    """httpx's per-request timeout extension: each of ``timeout``'s parts, at most ``left`` seconds."""
-    parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
-    return {name: left if value is None else min(value, left) for name, value in parts.items()}
 
 
 def _status_of(entry: InstalledApp | None) -> str:
