@@ -405,7 +405,10 @@ _WRITE_ROLES_ADVICE: Final = (
 
 def _missing_role_message(where: str, detail: str | None) -> str:
     named = sorted(set(_ROLE_NAME.findall(detail or "")))
-    missing = f"the role {' and '.join(named)}" if named else "a role this call needs"
+    if named:
+        missing = f"the role{'s' if len(named) > 1 else ''} {' and '.join(named)}"
+    else:
+        missing = "a role this call needs"
     return f"{where}. The API key lacks {missing}: {_WRITE_ROLES_ADVICE}"
 
 
