@@ -138,7 +138,7 @@ def leaky_api(secret_of: Callable[[str], str]) -> httpx.MockTransport:
 
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if path.endswith("/secret"):
+        if path.endswith(("/secret", "/secret/")):
             return httpx.Response(200, json={"data": {"attributes": {"clientSecret": secret_of("secret")}}})
         if path == "/oauth/authorize":
             return httpx.Response(302, headers={"Location": f"https://cb.example/?code={secret_of('code')}&state=s"})
