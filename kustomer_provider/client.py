@@ -298,7 +298,8 @@ def _shape_problem(exc: Exception) -> str:
         where = []
         for error in exc.errors()[:3]:
             location = ".".join(str(part) for part in error.get("loc", ())) or "the body"
-            where.append(f"{location}: {error.get('msg', 'invalid')}")
+            said = re.sub(r" or instance of \w+", "", str(error.get("msg", "invalid")))  # not our class names
+            where.append(f"{location}: {said}")
         return "a body of an unexpected shape (" + "; ".join(where) + ")"
     if isinstance(exc, _UnusableAnswer):
         return str(exc)
