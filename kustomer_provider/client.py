@@ -333,11 +333,21 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.3g} MiB"
 
 
+def _window(text: str, size: int) -> str:
+    """The first ``size`` characters of ``text``, without the word it cuts (never half a secret to redact)."""
+    if len(text) <= size:
+        return text
+    return re.sub(r"[^\s\"',;&]*$", "", text[:size])
+
+
+def _excerpt(text: str, size: int = _EXCERPT) -> str:
+    """A redacted, single-line excerpt of ``text``: redacted before it is cut, so no secret is cut in half."""
+    return " ".join(redact(_window(text, size * 10)).split())[:size]
+
+
 def _text_excerpt(body: bytes) -> str | None:
     """A short, redacted, single-line excerpt of a non-JSON body."""
-    text = body[: _EXCERPT * 10].decode("utf-8", errors="replace")
-    text = " ".join(redact(text).split())  # redact before cutting: never show half a secret
-    return text[:_EXCERPT] or None
+    return _excerpt(body[: _EXCERPT * 40].decode("utf-8", errors="replace")) or None
 
 
 def _as_text(value: Any) -> str | None:
@@ -345,15 +355,19 @@ def _as_text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    return json.dumps(redact_json(value), default=str)[:_EXCERPT]
+    return json.dumps(redact_json(value), default=str)
 
 
 def _error_fields(answer: _Answer) -> tuple[str | None, str | None, str | None]:
     """(code, detail, pointer) from either of Kustomer's error shapes, OAuth's, or a non-JSON body; redacted."""
     try:
         body = json.loads(answer.body, parse_constant=_no_json_constants)
-    except (ValueError, RecursionError):
+        return _fields_of(body)
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to walk
         return None, _text_excerpt(answer.body), None
+
+
+def _fields_of(body: Any) -> tuple[str | None, str | None, str | None]:
     code: Any = None
     detail: Any = None
     pointer: Any = None
@@ -370,9 +384,9 @@ def _error_fields(answer: _Answer) -> tuple[str | None, str | None, str | None]:
         detail = json.dumps(redact_json(body), default=str)
     shown_detail = _as_text(detail)
     return (
-        redact(str(code))[:_EXCERPT] if code is not None and not isinstance(code, (dict, list)) else None,
-        " ".join(redact(shown_detail[: _EXCERPT * 10]).split())[: _EXCERPT * 2] if shown_detail else None,
-        redact(pointer)[:_EXCERPT] if isinstance(pointer, str) else None,
+        _excerpt(str(code)) if code is not None and not isinstance(code, (dict, list)) else None,
+        _excerpt(shown_detail, _EXCERPT * 2) if shown_detail else None,
+        _excerpt(pointer) if isinstance(pointer, str) else None,
     )
 
 
@@ -483,7 +497,7 @@ def _api_error(answer: _Answer, method: str, shown_path: str) -> KustomerAPIErro
 
 def _redirect_error(answer: _Answer, method: str, shown_path: str) -> KustomerRedirectError:
     location = answer.headers.get("location")
-    to = f" to {redact(location)[:_EXCERPT]}" if location else ""
+    to = f" to {_excerpt(location)}" if location else ""
     return KustomerRedirectError(
         f"{method} {shown_path} answered {answer.status}, a redirect{to}. The client never follows redirects "
         "(they could carry the API key to another host). Check kustomer:baseUrl: it should be the org's API "
@@ -677,11 +691,11 @@ class KustomerClient:
         any ``except`` block, so that no chained exception carries the body)."""
         body, problem = _decode_json(answer)
         if problem is None:
-            if mints_secret:
-                _register_secrets_in(body)
             try:
+                if mints_secret:
+                    _register_secrets_in(body)
                 return parse(body)
-            except (ValueError, TypeError, LookupError, AttributeError) as exc:
+            except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
                 problem = _shape_problem(exc)
         if mints_secret:
             raise KustomerMintUnreadableError(
@@ -743,7 +757,7 @@ class KustomerClient:
                     what, name = "got no complete answer within its deadline", "Timeout"
                 else:
                     what, name = "failed before an answer", type(exc).__name__
-                detail = redact(str(exc))[:_EXCERPT] if not isinstance(exc, _AttemptDeadline) else ""
+                detail = _excerpt(str(exc)) if not isinstance(exc, _AttemptDeadline) else ""
                 failure = KustomerTransportError(
                     f"{method} {shown} {what}: {name}{': ' + detail if detail else ''}. "
                     f"Check that {self.base_url} is reachable and answers promptly.",
