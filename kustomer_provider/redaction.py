@@ -69,7 +69,7 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # Authorization: Bearer <token> (also Basic), in headers or repr()s of headers.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
     # httpcore's header tuples: (b'x-api-key', b'value').
-    (re.compile(rf"(?i)(b?(['\"]){_NAME}\2\s*,\s*b?(['\"]))(?:(?!\3).)*"), rf"\1{REDACTED}"),
+    (re.compile(rf"(?i)(\(\s*b?(['\"]){_NAME}\2\s*,\s*b?(['\"]))(?:(?!\3).)*"), rf"\1{REDACTED}"),
     # JSON and Python reprs, quoted value: "clientSecret": "value", 'token': 'value'.
     (
         re.compile(rf"(?i)((['\"]){_NAME}\2\s*[:=]\s*(['\"]))(?:\\.|(?!\3).)*"),
