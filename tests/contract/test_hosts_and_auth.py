@@ -14,7 +14,7 @@ from kustomer_provider.errors import KustomerAuthError, KustomerPermissionError
 from kustomer_provider.simulator import SimulatorProcess
 
 from .conftest import Target
-from .helpers import definition, error_entries, error_text
+from .helpers import definition, error_text
 
 WRITE_ROLES = ("org.admin.apps", "org.permission.apps")
 READ_ROLES = ("org.permission.apps.read", "org.admin.apps.read", "org.user.apps.read")
