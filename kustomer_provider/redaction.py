@@ -81,9 +81,14 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_NAME}=(['\"]))(?:(?!\2).)*"), rf"\1{REDACTED}"),
     # Forms and query strings: client_secret=value, access_token=value, code=value.
     (re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_FORM_NAME}=)[^&\s'\"#<>]+"), rf"\1{REDACTED}"),
-    # Headers and "key: value" text: x-api-key: value, Authorization: value.
+    # Headers and "key: value" text: x-api-key: value, Authorization: value. Prose such as "client secret:
+    # accepted" stays: the value must look like a credential (a character other than a lowercase letter, or
+    # at least 16 characters).
     (
-        re.compile(rf"(?i)(?<![A-Za-z0-9_.'\"-])({_NAME}\s*:[ \t]*)(?!{re.escape(REDACTED)})[^\s,;'\"]+"),
+        re.compile(
+            rf"(?i)(?<![A-Za-z0-9_.'\"-])({_NAME}\s*:[ \t]*)(?!{re.escape(REDACTED)})"
+            r"(?-i:(?=[^\s,;'\"]*[^a-z\s,;'\"]|[^\s,;'\"]{16}))[^\s,;'\"]+"
+        ),
         rf"\1{REDACTED}",
     ),
     # Free text: "clientSecret abc123...", "access token abc123..." (long token-like values only).
