@@ -766,6 +766,15 @@ class KustomerClient:
                     ambiguous=ambiguous,
                 )
                 reason, wait_hint = f"transport:{name}", None
+            except httpx.InvalidURL:  # httpx reads a redirect's Location even when not following it
+                raise KustomerRedirectError(
+                    f"{method} {shown} answered a redirect to a location that is not a valid URL. The client never "
+                    "follows redirects. Check kustomer:baseUrl: it should be the org's API host "
+                    "https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set.",
+                    method=method,
+                    path=shown,
+                    status_code=0,
+                ) from None
             except httpx.HTTPError as exc:  # a body that cannot be decoded (bad content encoding)
                 raise KustomerUnexpectedAnswerError(
                     f"{method} {shown} answered with a body that cannot be decoded ({type(exc).__name__}). Check "

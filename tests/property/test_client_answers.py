@@ -109,7 +109,9 @@ def bodies(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
 extra_headers = st.dictionaries(
     st.sampled_from(["Retry-After", "x-ratelimit-reset", "x-ratelimit-remaining", "Location"]),
     st.one_of(
-        st.sampled_from(["0", "1", "nan", "inf", "-5", "1e308", "soon", "https://evil.example/", "/v1/apps"]),
+        st.sampled_from(
+            ["0", "1", "nan", "inf", "-5", "1e308", "soon", "https://evil.example/", "/v1/apps", "A:0", "http://[::1"]
+        ),
         st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
     ),
     max_size=3,

@@ -362,6 +362,12 @@ def test_a_redirect_names_the_base_url_and_never_asks_to_fix_the_input() -> None
     assert slept == []
 
 
+def test_a_redirect_to_an_invalid_location_is_a_redirect_error() -> None:
+    client, _ = make_client(lambda request: httpx.Response(301, headers={"Location": "A:0"}))
+    with pytest.raises(KustomerRedirectError, match="not a valid URL"):
+        client.list_available()
+
+
 def test_a_401_that_speaks_of_a_role_names_the_missing_role() -> None:
     body = {"errors": [{"status": "401", "code": "unauthorized", "detail": "Missing required role(s): org.admin.apps"}]}
     client, _ = make_client(lambda request: httpx.Response(401, json=body))
