@@ -151,7 +151,7 @@ def run_baseline(sim: SimulatorProcess, n: int) -> dict[str, Any]:
             installs = call("GET", f"/v1/apps/{name}-1.0.0").json()["data"]
             if installs and installs[0]["attributes"]["status"] == "installed":
                 break
-        minted = call("POST", f"/v1/apps/available/{name}/secret", {})
+        minted = call("POST", f"/v1/apps/available/{name}/secret/", {})
         if minted.status_code != 200:
             raise RuntimeError(f"baseline mint for {name} answered {minted.status_code}")
     wall = time.perf_counter() - started

@@ -18,13 +18,16 @@ from .errors import (
     KustomerError,
     KustomerInstallError,
     KustomerInvalidRequestError,
+    KustomerMintUnreadableError,
     KustomerNotFoundError,
     KustomerOutdatedVersionError,
     KustomerPermissionError,
     KustomerRateLimitError,
+    KustomerRedirectError,
     KustomerRolesChangedError,
     KustomerServerError,
     KustomerTransportError,
+    KustomerUnexpectedAnswerError,
 )
 from .private_app import KustomerPrivateApp
 
@@ -38,12 +41,15 @@ __all__ = [
     "KustomerError",
     "KustomerInstallError",
     "KustomerInvalidRequestError",
+    "KustomerMintUnreadableError",
     "KustomerNotFoundError",
     "KustomerOutdatedVersionError",
     "KustomerPermissionError",
     "KustomerPrivateApp",
     "KustomerRateLimitError",
+    "KustomerRedirectError",
     "KustomerRolesChangedError",
     "KustomerServerError",
     "KustomerTransportError",
+    "KustomerUnexpectedAnswerError",
 ]

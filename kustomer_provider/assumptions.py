@@ -109,12 +109,13 @@ def install_status_path(app_name: str, version: str) -> str:
 def mint_secret_paths(app_name: str, version: str | None) -> tuple[str, str | None]:
     """The mint endpoint form to try first, and the other form to fall back to when it answers 404.
 
-    The seed tutorial uses ``/v1/apps/available/{name}/secret``; newer docs write
-    ``/v1/apps/available/{name}-{version}/secret``. Without a version: the seed's form first, the versioned
-    form (of the latest version; ``None`` here, the client fills it in) as the fallback. With a version:
+    The seed tutorial's curl uses ``/v1/apps/available/{name}/secret/`` (with its trailing slash); newer
+    docs write ``/v1/apps/available/{name}-{version}/secret`` (without). Without a version: the seed's
+    form first, the versioned form (of the latest version; ``None`` here, the client fills it in) as the
+    fallback. With a version:
     that version's form first (the only one that names it), the seed's form as the fallback.
     """
-    unversioned = f"/v1/apps/available/{app_name}/secret"
+    unversioned = f"/v1/apps/available/{app_name}/secret/"
     if version is None:
         return unversioned, None
     return f"/v1/apps/available/{app_name}-{version}/secret", unversioned

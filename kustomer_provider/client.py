@@ -1,18 +1,43 @@
 """The Kustomer Apps Platform API client: one small object over one ``httpx.Client``.
 
-- Keyword-only constructor; timeouts and retry policy are named defaults; ``transport=`` is passed to
-  httpx unchanged, which is how tests inject ``httpx.MockTransport`` or a recording.
+- Keyword-only constructor; timeouts, deadlines, the answer size cap and the retry policy are named
+  defaults; ``transport=`` is passed to httpx unchanged, which is how tests inject
+  ``httpx.MockTransport`` or a recording.
 - Thread-safe: the provider process shares one client between its worker threads (one connection pool).
-- Every failure becomes an exception of :mod:`kustomer_provider.errors`, converted in one place
-  (:meth:`KustomerClient._send`), with credentials redacted from every message.
+- **One place for every answer.** Every request goes through :meth:`KustomerClient._call`, which sends
+  it (with retries), reads the answer within a deadline and a size cap, and turns it into a result or
+  an exception of :mod:`kustomer_provider.errors`: status (3xx, 4xx, 5xx, undocumented codes), headers
+  (``Retry-After``, rate limits, ``Content-Type``), body decoding (empty, not JSON, bad encoding, too
+  large) and shape (validated by the pydantic models of the answers). A caller never sees a
+  ``JSONDecodeError``, ``KeyError``, ``ValidationError`` or ``httpx`` exception. Messages name the
+  method, the path, the status and what to do, with every credential redacted
+  (:mod:`kustomer_provider.redaction`).
 - Retries with exponential backoff and full jitter for 429, 5xx and transport errors, honouring
-  ``Retry-After`` and ``x-ratelimit-reset``, within a total time budget; never for 400/401/403/404/409.
+  ``Retry-After`` and ``x-ratelimit-reset``; never for 3xx or 400/401/403/404/409.
+
+Time and size bounds (:class:`RetryPolicy`, constructor arguments):
+
+- each attempt, from sending the request to the last byte of the answer, ends at its deadline:
+  ``attempt_deadline`` = **40 s** (headers trickled byte by byte included: every socket read and write
+  of the default transport gets at most the time left), and never later than the total budget;
+- a single read or connect waits at most ``DEFAULT_TIMEOUT`` (30 s, connect 10 s);
+- all attempts of one call end within ``total_budget`` = **90 s** (plus the last backoff never starts
+  past it); a timed-out attempt counts as an ambiguous transport failure for a non-GET request (it may
+  have reached Kustomer);
+- an answer body is read up to ``max_answer_bytes`` = **4 MiB** (:data:`DEFAULT_MAX_ANSWER_BYTES`),
+  ample for a page of 100 app versions; a larger 2xx answer is refused, a larger error answer is cut
+  there. ``Accept-Encoding: identity`` is asked for, so the cap also bounds what a compressed body
+  could expand to with a server that honours it.
+
+Limits of the deadline: name resolution (DNS) is not interruptible, and with a ``transport=`` given or
+an HTTP proxy from the environment, only the time between body chunks is checked.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import re
 import threading
@@ -20,31 +45,40 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+import httpcore
 import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from . import assumptions
+from .connection import check_api_key, check_base_url
 from .errors import (
     KustomerAPIError,
     KustomerAuthError,
+    KustomerConfigError,
     KustomerConflictError,
+    KustomerError,
     KustomerInstallError,
     KustomerInvalidRequestError,
+    KustomerMintUnreadableError,
     KustomerNotFoundError,
     KustomerOutdatedVersionError,
     KustomerPermissionError,
     KustomerRateLimitError,
+    KustomerRedirectError,
     KustomerRolesChangedError,
     KustomerServerError,
     KustomerTransportError,
+    KustomerUnexpectedAnswerError,
 )
 from .models import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord, MintedSecret, SemVer
 from .pacing import InstallDurationEstimate, RateLimitGovernor
-from .redaction import redact, register_secret
+from .redaction import install_log_redaction, looks_secret, redact, redact_json, register_secret
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DEFAULT_MAX_ANSWER_BYTES",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "NO_RETRY",
@@ -55,24 +89,34 @@ __all__ = [
 
 __version__: Final = "0.1.0"
 
-#: Connect quickly or fail; allow Kustomer time to answer a register or a mint.
+#: Connect quickly or fail; allow Kustomer time to answer a register or a mint (per read).
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 #: Enough connections for the provider host's four worker threads, kept alive between requests.
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
+#: The largest answer body read (4 MiB): a page of 100 app versions is a few hundred KiB.
+DEFAULT_MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 USER_AGENT: Final = f"kustomer-pulumi/{__version__} (+https://github.com/; pulumi dynamic provider)"
+#: A listing longer than this many pages is a server bug (a next link that never ends).
+_MAX_PAGES: Final = 1000
+#: How much of an error body a message quotes.
+_EXCERPT: Final = 200
 
 logger = logging.getLogger("kustomer_provider.client")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry a request that failed in a way that may pass."""
+    """How often and how long to retry a request that failed in a way that may pass, and how long one try may take."""
 
     max_attempts: int = 8
     base_delay: float = 0.2
     max_delay: float = 10.0
-    #: Seconds, from the first attempt, after which no retry starts.
+    #: Seconds, from the first attempt, within which every attempt ends and after which no retry starts.
     total_budget: float = 90.0
+    #: Seconds one attempt may take, from sending the request to the last byte of the answer.
+    attempt_deadline: float = 40.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Full-jitter exponential backoff for the given attempt (1 = first retry)."""
@@ -106,81 +150,314 @@ class ClientStats:
             self.retries[reason] += 1
 
 
-def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
-    """(code, detail, pointer) from either of Kustomer's error shapes, or from a non-JSON body."""
+# ---------------------------------------------------------------------------------------------------
+# The attempt deadline inside the HTTP stack: every socket operation of this thread's current attempt
+# gets at most the time left, so neither trickled headers nor a slow body outlast it.
+
+_attempt = threading.local()
+
+
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` lowered to the time left before this thread's attempt deadline (raise ``error`` if none)."""
+    at: float | None = getattr(_attempt, "deadline", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the attempt's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes end at the current attempt's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, its streams bounded by the current attempt's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_tcp(host, port, left, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """httpx's default transport, its connection pool using :class:`_DeadlineBackend`."""
+    transport = httpx.HTTPTransport(limits=limits)
+    pool = getattr(transport, "_pool", None)
+    # httpx builds its pool without a way to pass a network backend: swap it in (checked by a test with a
+    # server that trickles its headers).
+    if isinstance(pool, httpcore.ConnectionPool):
+        pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the API answers: the shapes every answer is validated against before anything reads it.
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+
+class _Resource(_Shape):
+    """A JSON:API resource object: ``{"type", "id", "attributes"}`` (only ``attributes`` is required)."""
+
+    type: str | None = None
+    id: str | None = None
+    attributes: dict[str, Any]
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The resource as the models' ``from_resource`` reads it."""
+        return {"type": self.type, "id": self.id, "attributes": dict(self.attributes)}
+
+
+class _One(_Shape):
+    """``{"data": {resource}}``."""
+
+    data: _Resource
+
+
+class _Many(_Shape):
+    """``{"data": [resources]}``."""
+
+    data: list[_Resource]
+
+
+class _Links(_Shape):
+    """Paging links; ``next`` is ``null`` (or absent) on the last page."""
+
+    next: str | None = None
+
+
+class _Page(_Many):
+    """One page of a list: ``{"data": [...], "meta": {...}, "links": {"next": ...}}``."""
+
+    links: _Links | None = None
+    meta: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One answer, read whole (or up to the size cap)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    truncated: bool
+
+
+class _UnusableAnswer(ValueError):
+    """Raised by a parse function with its own (non-secret) explanation of what is wrong."""
+
+
+def _no_json_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _shape_problem(exc: Exception) -> str:
+    """What was wrong with an answer's shape, without quoting the answer (it may hold a secret)."""
+    if isinstance(exc, ValidationError):
+        where = []
+        for error in exc.errors()[:3]:
+            location = ".".join(str(part) for part in error.get("loc", ())) or "the body"
+            said = re.sub(r" or instance of \w+", "", str(error.get("msg", "invalid")))  # not our class names
+            where.append(f"{location}: {said}")
+        return "a body of an unexpected shape (" + "; ".join(where) + ")"
+    if isinstance(exc, _UnusableAnswer):
+        return str(exc)
+    return f"a body of an unexpected shape ({type(exc).__name__})"
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+def _decode_json(answer: _Answer) -> tuple[Any, str | None]:
+    """``(body, None)`` or ``(None, what is wrong)`` for an answer that should carry JSON."""
+    if answer.truncated:
+        return None, f"a body larger than the {_mib(len(answer.body))} this client reads"
+    if not answer.body.strip():
+        return None, "no body" if answer.status == 204 else "an empty body"
+    content_type = answer.headers.get("content-type")
+    if content_type is not None and not _is_json_type(content_type):
+        media = redact(content_type.split(";", 1)[0].strip())[:60] or "untyped"
+        return None, f"a {media} body instead of JSON"
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        text = " ".join(response.text.split())[:200]
-        return None, (text or None), None
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        first = body["errors"][0]
-        if isinstance(first, dict):
-            detail = first.get("detail") or first.get("message") or first.get("title")
-            source = first.get("source") if isinstance(first.get("source"), dict) else {}
-            code = first.get("code")
-            return (
-                str(code) if code is not None else None,
-                str(detail) if detail is not None else None,
-                source.get("pointer") if source else None,
-            )
-    if isinstance(body, dict) and "error" in body:  # OAuth shape
-        return str(body["error"]), body.get("error_description"), None
-    return None, json.dumps(body)[:200], None
+        return json.loads(answer.body, parse_constant=_no_json_constants), None
+    except UnicodeDecodeError:
+        return None, "a body that is not UTF-8 encoded JSON"
+    except (ValueError, RecursionError):
+        return None, "a body that is not valid JSON"
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g} MiB"
+
+
+def _window(text: str, size: int) -> str:
+    """The first ``size`` characters of ``text``, without the word it cuts (never half a secret to redact)."""
+    if len(text) <= size:
+        return text
+    return re.sub(r"[^\s\"',;&]*$", "", text[:size])
+
+
+def _excerpt(text: str, size: int = _EXCERPT) -> str:
+    """A redacted, single-line excerpt of ``text``: redacted before it is cut, so no secret is cut in half."""
+    return " ".join(redact(_window(text, size * 10)).split())[:size]
+
+
+def _text_excerpt(body: bytes) -> str | None:
+    """A short, redacted, single-line excerpt of a non-JSON body."""
+    return _excerpt(body[: _EXCERPT * 40].decode("utf-8", errors="replace")) or None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(redact_json(value), default=str)
+
+
+def _error_fields(answer: _Answer) -> tuple[str | None, str | None, str | None]:
+    """(code, detail, pointer) from either of Kustomer's error shapes, OAuth's, or a non-JSON body; redacted."""
+    try:
+        body = json.loads(answer.body, parse_constant=_no_json_constants)
+        return _fields_of(body)
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to walk
+        return None, _text_excerpt(answer.body), None
+
+
+def _fields_of(body: Any) -> tuple[str | None, str | None, str | None]:
+    code: Any = None
+    detail: Any = None
+    pointer: Any = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        detail = first.get("detail") or first.get("message") or first.get("title")
+        code = first.get("code")
+        source = first.get("source")
+        pointer = source.get("pointer") if isinstance(source, dict) else None
+    elif isinstance(body, dict) and "error" in body:  # OAuth shape
+        code, detail = body.get("error"), body.get("error_description")
+    elif body is not None:
+        detail = json.dumps(redact_json(body), default=str)
+    shown_detail = _as_text(detail)
+    return (
+        _excerpt(str(code)) if code is not None and not isinstance(code, (dict, list)) else None,
+        _excerpt(shown_detail, _EXCERPT * 2) if shown_detail else None,
+        _excerpt(pointer) if isinstance(pointer, str) else None,
+    )
+
+
+def _retry_after_seconds(answer: _Answer) -> float | None:
     """Seconds Kustomer asked us to wait: ``Retry-After``, else ``x-ratelimit-reset`` on a 429."""
     for header in ("retry-after", "x-ratelimit-reset"):
-        if header == "x-ratelimit-reset" and response.status_code != 429:
+        if header == "x-ratelimit-reset" and answer.status != 429:
             continue
-        value = response.headers.get(header)
+        value = answer.headers.get(header)
         if value is None:
             continue
         try:
             seconds = float(value)
         except ValueError:
             continue
+        if not math.isfinite(seconds):
+            continue
         if assumptions.RATE_LIMIT_RESET_UNIT_SECONDS or header == "retry-after":
             return max(0.0, seconds)
     return None
 
 
-def _api_error(response: httpx.Response, method: str, path: str) -> KustomerAPIError:
-    """Turn an error answer into the matching exception, with a message that says what to do."""
-    status = response.status_code
-    code, detail, pointer = _error_fields(response)
-    detail = redact(detail) if detail else None
+#: Roles named in an error detail (``org.admin.apps``, ``org.permission.apps.read``).
+_ROLE_NAME: Final = re.compile(r"\borg\.[a-z][a-z0-9_.]*[a-z0-9]")
+_WRITE_ROLES_ADVICE: Final = (
+    "registering, installing and minting secrets need org.admin.apps and org.permission.apps; reads need "
+    "org.permission.apps.read. Create a key with those roles (the roles of a key cannot be edited later) "
+    "and set it as kustomer:apiKey."
+)
+
+
+def _missing_role_message(where: str, detail: str | None) -> str:
+    named = sorted(set(_ROLE_NAME.findall(detail or "")))
+    if named:
+        missing = f"the role{'s' if len(named) > 1 else ''} {' and '.join(named)}"
+    else:
+        missing = "a role this call needs"
+    return f"{where}. The API key lacks {missing}: {_WRITE_ROLES_ADVICE}"
+
+
+def _api_error(answer: _Answer, method: str, shown_path: str) -> KustomerAPIError:
+    """Turn an answer that is neither 2xx nor 3xx into the matching exception, with what to do."""
+    status = answer.status
+    code, detail, pointer = _error_fields(answer)
     said = f": {detail.rstrip('.')}" if detail else ""
-    where = f"{method} {path} answered {status}{said}"
+    where = f"{method} {shown_path} answered {status}{said}"
     kwargs: dict[str, Any] = {
         "method": method,
-        "path": path,
+        "path": shown_path,
         "status_code": status,
         "code": code,
         "detail": detail,
         "pointer": pointer,
-        "retry_after": _retry_after_seconds(response),
+        "retry_after": _retry_after_seconds(answer),
     }
     lowered = (detail or "").lower()
+    speaks_of_role = re.search(r"\brole|permission|scope", lowered) is not None
+    if status == 401 and "pod" in lowered:
+        return KustomerAuthError(
+            f"{where}. The API key belongs to another Kustomer region. Use the per-org host "
+            "https://<org>.api.kustomerapp.com (kustomer:baseUrl unset and kustomer:orgName set), "
+            "which routes to the right region.",
+            **kwargs,
+        )
+    # Kustomer's older error reference answers a key lacking a role with 401; HTTP's meaning is 403.
+    if status == 403 or (status == 401 and speaks_of_role):
+        return KustomerPermissionError(_missing_role_message(where, detail), **kwargs)
     if status == 401:
-        if "pod" in lowered:
-            hint = (
-                "The API key belongs to another Kustomer region. Use the per-org host "
-                "https://<org>.api.kustomerapp.com (kustomer:baseUrl unset and kustomer:orgName set), "
-                "which routes to the right region."
-            )
-        else:
-            hint = (
-                "Kustomer rejected the API key. Check that kustomer:apiKey (or KUSTOMER_API_KEY) holds a "
-                "valid, unrevoked key of this org and region."
-            )
-        return KustomerAuthError(f"{where}. {hint}", **kwargs)
-    if status == 403:
-        return KustomerPermissionError(
-            f"{where}. The API key lacks a role this call needs: registering, installing and minting "
-            "secrets need org.admin.apps and org.permission.apps. Create a key with those roles (the "
-            "roles of a key cannot be edited later) and set it as kustomer:apiKey.",
+        return KustomerAuthError(
+            f"{where}. Kustomer rejected the API key. Check that kustomer:apiKey (or KUSTOMER_API_KEY) holds a "
+            "valid, unrevoked key of this org and region.",
             **kwargs,
         )
     if status == 404:
@@ -194,7 +471,7 @@ def _api_error(response: httpx.Response, method: str, path: str) -> KustomerAPIE
             "(`pulumi up --parallel 2`).",
             **kwargs,
         )
-    if status >= 500:
+    if 500 <= status <= 599:
         return KustomerServerError(
             f"{where}. Kustomer failed and our retries did not get through. Run `pulumi up` again: "
             "retries are safe, nothing is duplicated.",
@@ -206,16 +483,99 @@ def _api_error(response: httpx.Response, method: str, path: str) -> KustomerAPIE
         return KustomerRolesChangedError(
             f"{where}. A change of `definition.roles` needs the next major version (x.0.0).", **kwargs
         )
-    field_note = f" (field {pointer})" if pointer else ""
-    return KustomerInvalidRequestError(
-        f"{where}{field_note}. Kustomer rejected the request; fix that input and run again.", **kwargs
+    if status in (400, 422):
+        field_note = f" (field {pointer})" if pointer else ""
+        return KustomerInvalidRequestError(
+            f"{where}{field_note}. Kustomer rejected the request; fix that input and run again.", **kwargs
+        )
+    return KustomerUnexpectedAnswerError(
+        f"{where}. Kustomer does not document this status for this call: check that kustomer:baseUrl is the "
+        "Kustomer API host (https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set) and run again.",
+        **kwargs,
     )
+
+
+def _redirect_error(answer: _Answer, method: str, shown_path: str) -> KustomerRedirectError:
+    location = answer.headers.get("location")
+    to = f" to {_excerpt(location)}" if location else ""
+    return KustomerRedirectError(
+        f"{method} {shown_path} answered {answer.status}, a redirect{to}. The client never follows redirects "
+        "(they could carry the API key to another host). Check kustomer:baseUrl: it should be the org's API "
+        "host https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set.",
+        method=method,
+        path=shown_path,
+        status_code=answer.status,
+    )
+
+
+def _register_secrets_in(body: Any) -> None:
+    """Remember every string under a secret-looking key of a parsed answer (a mint's, before reading it)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(key, str) and looks_secret(key) and isinstance(value, str):
+                register_secret(value)
+            else:
+                _register_secrets_in(value)
+    elif isinstance(body, list):
+        for item in body:
+            _register_secrets_in(item)
+
+
+class _AttemptDeadline(Exception):
+    """The attempt's deadline passed while its answer was being read."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parse functions: an answer's JSON body -> a result (any exception they raise is converted by _read).
+
+
+def _available_from_resource(resource: _Resource) -> AvailableApp:
+    return AvailableApp.from_resource(resource.as_mapping())
+
+
+def _available_app(body: Any) -> AvailableApp:
+    return _available_from_resource(_One.model_validate(body).data)
+
+
+def _installed_from_resource(resource: _Resource) -> InstalledApp:
+    return InstalledApp.model_validate(resource.attributes)
+
+
+def _install_record(body: Any) -> InstallRecord:
+    return InstallRecord.model_validate(_One.model_validate(body).data.attributes)
+
+
+def _newest_install(body: Any) -> InstallRecord | None:
+    records = _Many.model_validate(body).data
+    return InstallRecord.model_validate(records[0].attributes) if records else None
+
+
+def _minted_secret(body: Any) -> MintedSecret:
+    data = _One.model_validate(body).data
+    secret = data.attributes.get("clientSecret")
+    client_id = data.attributes.get("clientId")
+    if not isinstance(secret, str) or not secret or not isinstance(client_id, str) or not client_id:
+        raise _UnusableAnswer("a body without a clientId or clientSecret (data.attributes)")
+    register_secret(secret)
+    return MintedSecret(app=_available_from_resource(data), client_id=client_id, client_secret=SecretStr(secret))
+
+
+def _timeout_within(timeout: httpx.Timeout, left: float) -> dict[str, float]:
+    """httpx's per-request timeout extension: each of ``timeout``'s parts, at most ``left`` seconds."""
+    parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
+    return {name: left if value is None else min(value, left) for name, value in parts.items()}
 
 
 class KustomerClient:
     """A client of the Kustomer Apps Platform API for one org and one API key.
 
     Use it as a context manager, or call :meth:`close`. Safe to share between threads.
+
+    ``base_url`` and ``api_key`` are checked like ``kustomer:baseUrl`` and ``kustomer:apiKey``
+    (:func:`kustomer_provider.connection.check_base_url`): a base URL with a user or password, or a value
+    with control or non-ASCII characters, raises :class:`KustomerConfigError` before anything is sent.
+    ``max_answer_bytes`` caps the body read from one answer; ``retry`` bounds attempts, each attempt's
+    time and the whole call's (see the module's docstring for the figures).
     """
 
     def __init__(
@@ -230,17 +590,22 @@ class KustomerClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         register_secret(api_key)
-        self.base_url = base_url.rstrip("/")
+        install_log_redaction()
+        check_api_key(api_key, "the API key given to KustomerClient")
+        self.base_url = check_base_url(base_url, "the base URL given to KustomerClient (kustomer:baseUrl)")
         self.retry = retry
+        self.max_answer_bytes = max_answer_bytes
         self.stats = ClientStats()
+        self._timeout = timeout
         self._sleep = sleep
         self._clock = clock
         self.governor = RateLimitGovernor(clock=clock, sleep=sleep)
         self.install_durations = InstallDurationEstimate()
         # Listings kept for a few seconds so that a refresh of many resources reads the org once.
-        self._snapshots: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._snapshots: dict[str, tuple[float, list[Any]]] = {}
         self._snapshot_locks: dict[str, threading.Lock] = {}
         self._snapshots_lock = threading.Lock()
         self._install_started: dict[tuple[str, str], float] = {}
@@ -251,11 +616,11 @@ class KustomerClient:
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
+                "Accept-Encoding": "identity",
                 "User-Agent": USER_AGENT,
             },
             timeout=timeout,
-            limits=limits,
-            transport=transport,
+            transport=transport if transport is not None else _deadline_transport(limits),
             follow_redirects=False,
         )
 
@@ -274,46 +639,166 @@ class KustomerClient:
     def __repr__(self) -> str:
         return f"KustomerClient(base_url={self.base_url!r})"
 
-    # -- the one place where requests are sent and failures converted ---------------------------------
+    # -- the one place where requests are sent and answers converted -----------------------------------
 
-    def _send(
-        self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None
-    ) -> httpx.Response:
-        """Send with retries; return a 2xx response or raise a :class:`KustomerError`."""
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+        mints_secret: bool = False,
+    ) -> T:
+        """Send a request (with retries) and return ``parse(<the answer's JSON body>)``, or raise a KustomerError.
+
+        Every method of the API goes through here. ``parse`` validates the body's shape (with the
+        models of the answers) and builds the result; any ``ValueError`` (pydantic's ``ValidationError``
+        included), ``TypeError``, ``LookupError`` or ``AttributeError`` it raises becomes a
+        :class:`KustomerUnexpectedAnswerError` (raise :class:`_UnusableAnswer` to word the problem).
+        ``form`` sends a form body instead of JSON; ``authenticated=False`` leaves out the API key (for
+        the OAuth endpoints). ``mints_secret=True`` marks a request that generates a secret in Kustomer:
+        an unreadable answer raises :class:`KustomerMintUnreadableError`, and a failure after the request
+        may have reached Kustomer carries ``secret_probably_rotated``.
+        """
+        shown = redact(path)
+        try:
+            answer = self._exchange(
+                method, path, json_body=json_body, form=form, params=params, authenticated=authenticated
+            )
+        except KustomerTransportError as failure:
+            if not (mints_secret and failure.ambiguous):
+                raise
+            lost = failure
+        else:
+            return self._read(answer, method, shown, parse, mints_secret=mints_secret)
+        rotated = KustomerTransportError(
+            f"{lost} The mint may have reached Kustomer, which then generated a new client secret and revoked the "
+            "previous one. Run `pulumi up` again: it mints a new secret and stores it.",
+            method=lost.method,
+            path=lost.path,
+            ambiguous=True,
+        )
+        rotated.secret_probably_rotated = True
+        rotated.retried_after_ambiguous = lost.retried_after_ambiguous
+        raise rotated
+
+    def _read(self, answer: _Answer, method: str, shown: str, parse: Callable[[Any], T], *, mints_secret: bool) -> T:
+        """Turn a 2xx answer into ``parse(body)`` or a :class:`KustomerUnexpectedAnswerError` (raised outside
+        any ``except`` block, so that no chained exception carries the body)."""
+        body, problem = _decode_json(answer)
+        if problem is None:
+            try:
+                if mints_secret:
+                    _register_secrets_in(body)
+                return parse(body)
+            except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+                problem = _shape_problem(exc)
+        if mints_secret:
+            raise KustomerMintUnreadableError(
+                f"{method} {shown} answered {answer.status} with {problem}, so the new client secret could not be "
+                "read. Kustomer has probably generated it anyway, which revokes the app's previous secret: "
+                "consumers still using it may be refused. Run `pulumi up` again: it mints a new secret and "
+                "stores it.",
+                method=method,
+                path=shown,
+                status_code=answer.status,
+            )
+        raise KustomerUnexpectedAnswerError(
+            f"{method} {shown} answered {answer.status} with {problem}, not the answer Kustomer documents. Check "
+            "that kustomer:baseUrl is the Kustomer API host (https://<org>.api.kustomerapp.com, or unset with "
+            "kustomer:orgName set) and run again.",
+            method=method,
+            path=shown,
+            status_code=answer.status,
+        )
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> _Answer:
+        """Send with retries, each attempt within its deadline; return a 2xx answer or raise a KustomerError."""
+        shown = redact(path)
         started = self._clock()
         attempt = 0
         ambiguous_before = False
+        problem: str | None = None
+        try:
+            request = self._http.build_request(method, path, json=json_body, data=form, params=params)
+        except (httpx.InvalidURL, UnicodeError, TypeError, ValueError) as exc:
+            problem = type(exc).__name__
+        if problem is not None:
+            raise KustomerConfigError(f"{method} {shown}: the request cannot be built ({problem}); nothing was sent.")
+        if not authenticated:
+            del request.headers["Authorization"]
         while True:
             attempt += 1
             if waited := self.governor.before_request():
                 logger.info("the org's request budget is nearly spent: waited %.1fs for it to renew", waited)
             self.stats.count_request(f"{method} {path.split('?')[0]}")
-            failure: KustomerAPIError | KustomerTransportError
+            deadline = min(self._clock() + self.retry.attempt_deadline, started + self.retry.total_budget)
+            failure: KustomerError
             try:
-                response = self._http.request(method, path, json=json_body, params=params)
-            except httpx.TransportError as exc:
+                answer = self._attempt(request, deadline)
+            except (httpx.TransportError, _AttemptDeadline) as exc:
                 # Not sent at all (connect failed) is safe; anything later may have reached Kustomer.
                 ambiguous = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+                timed_out = isinstance(exc, _AttemptDeadline) or self._clock() >= deadline
+                if timed_out:
+                    what, name = "got no complete answer within its deadline", "Timeout"
+                else:
+                    what, name = "failed before an answer", type(exc).__name__
+                detail = _excerpt(str(exc)) if not isinstance(exc, _AttemptDeadline) else ""
                 failure = KustomerTransportError(
-                    f"{method} {path} failed before an answer: {type(exc).__name__}: {redact(str(exc))}. "
-                    f"Check that {self.base_url} is reachable.",
+                    f"{method} {shown} {what}: {name}{': ' + detail if detail else ''}. "
+                    f"Check that {self.base_url} is reachable and answers promptly.",
                     method=method,
-                    path=path,
+                    path=shown,
                     ambiguous=ambiguous,
                 )
-                reason, wait_hint = f"transport:{type(exc).__name__}", None
+                reason, wait_hint = f"transport:{name}", None
+            except httpx.InvalidURL:  # httpx reads a redirect's Location even when not following it
+                raise KustomerRedirectError(
+                    f"{method} {shown} answered a redirect to a location that is not a valid URL. The client never "
+                    "follows redirects. Check kustomer:baseUrl: it should be the org's API host "
+                    "https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set.",
+                    method=method,
+                    path=shown,
+                    status_code=0,
+                ) from None
+            except httpx.HTTPError as exc:  # a body that cannot be decoded (bad content encoding)
+                raise KustomerUnexpectedAnswerError(
+                    f"{method} {shown} answered with a body that cannot be decoded ({type(exc).__name__}). Check "
+                    "that kustomer:baseUrl is the Kustomer API host and run again.",
+                    method=method,
+                    path=shown,
+                    status_code=0,
+                ) from None
             else:
-                self.governor.observe(response.headers)
-                if assumptions.is_success(response.status_code):
+                self.governor.observe(answer.headers)
+                if assumptions.is_success(answer.status):
                     if method != "GET":
                         self._forget_snapshots()
-                    return response
-                failure = _api_error(response, method, path)
-                if response.status_code not in _RETRY_STATUS:
+                    return answer
+                if 300 <= answer.status <= 399:
+                    failure = _redirect_error(answer, method, shown)
+                else:
+                    failure = _api_error(answer, method, shown)
+                if answer.status not in _RETRY_STATUS:
                     failure.retried_after_ambiguous = ambiguous_before
                     raise failure
-                reason, wait_hint = f"status:{response.status_code}", failure.retry_after
-                ambiguous = response.status_code >= 500
+                assert isinstance(failure, KustomerAPIError)
+                reason, wait_hint = f"status:{answer.status}", failure.retry_after
+                ambiguous = answer.status >= 500
 
             ambiguous_before = ambiguous_before or (ambiguous and method != "GET")
             elapsed = self._clock() - started
@@ -321,57 +806,106 @@ class KustomerClient:
                 delay = self.retry.backoff(attempt, self._rng)
             if wait_hint is not None:
                 delay = max(delay, wait_hint)
-            if attempt >= self.retry.max_attempts or elapsed + delay > self.retry.total_budget:
+            if attempt >= self.retry.max_attempts or elapsed + delay >= self.retry.total_budget:
                 failure.retried_after_ambiguous = ambiguous_before
                 raise failure from None
             self.stats.count_retry(reason)
             logger.info(
                 "retrying %s %s after %s (attempt %d of %d, waiting %.2fs)",
-                method, path, reason, attempt + 1, self.retry.max_attempts, delay,
+                method, shown, reason, attempt + 1, self.retry.max_attempts, delay,
             )  # fmt: skip
             self._sleep(delay)
 
-    def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return self._send("GET", path, params=params).json()
+    def _attempt(self, request: httpx.Request, deadline: float) -> _Answer:
+        """One try: send, read the answer up to the size cap, all before ``deadline`` (the client's clock)."""
+        left = max(deadline - self._clock(), 0.001)
+        request.extensions["timeout"] = _timeout_within(self._timeout, left)
+        _attempt.deadline = time.monotonic() + left
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                chunks: list[bytes] = []
+                size = 0
+                truncated = False
+                for chunk in response.iter_bytes():
+                    room = self.max_answer_bytes - size
+                    if len(chunk) > room:
+                        chunks.append(chunk[:room])
+                        size += room
+                        truncated = True
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if self._clock() >= deadline:
+                        raise _AttemptDeadline
+            finally:
+                response.close()
+        finally:
+            _attempt.deadline = None
+        return _Answer(response.status_code, response.headers, b"".join(chunks), truncated)
 
-    def _paged(self, path: str) -> Iterator[dict[str, Any]]:
-        """Every resource of a list endpoint, following ``links.next`` until it is absent."""
+    def _send(
+        self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """The answer of a request as a read ``httpx.Response`` (2xx only; errors raised as by :meth:`_call`).
+
+        Kept for code written before :meth:`_call`; new methods should use :meth:`_call` with a parse
+        function, so that their answers are converted in the one place.
+        """
+        answer = self._exchange(method, path, json_body=json_body, params=params)
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+
+    def _paged(self, path: str, item: Callable[[_Resource], T]) -> Iterator[T]:
+        """Every resource of a list endpoint, each through ``item``, following ``links.next`` until it is null."""
         origin = httpx.URL(self.base_url)
+
+        def page(body: Any) -> tuple[list[T], str | None]:
+            parsed = _Page.model_validate(body)
+            items = [item(resource) for resource in parsed.data]
+            link = parsed.links.next if parsed.links is not None else None
+            if not link:
+                return items, None
+            try:
+                url = origin.join(link)
+            except (httpx.InvalidURL, ValueError, TypeError):
+                raise _UnusableAnswer("a links.next that is not a URL") from None
+            # Never send the API key to another host, whatever a response says.
+            if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
+                raise _UnusableAnswer(f"a next-page link to another host ({redact(url.host)}); refusing to follow it")
+            return items, url.raw_path.decode("ascii", errors="replace")
+
         next_path: str | None = path
         seen: set[str] = set()
         while next_path:
             if next_path in seen:  # a server bug must not loop forever
                 break
-            seen.add(next_path)
-            body = self._get_json(next_path)
-            yield from body.get("data") or []
-            link = (body.get("links") or {}).get("next")
-            if not link:
-                break
-            url = origin.join(link)
-            # Never send the API key to another host, whatever a response says.
-            if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
-                raise KustomerAPIError(
-                    f"GET {path} returned a next-page link to another host ({url.host}); refusing to follow it.",
+            if len(seen) >= _MAX_PAGES:
+                raise KustomerUnexpectedAnswerError(
+                    f"GET {redact(path)} went on for more than {_MAX_PAGES} pages; stopping. Run again later.",
                     method="GET",
-                    path=path,
+                    path=redact(path),
                     status_code=200,
                 )
-            next_path = url.raw_path.decode()
+            seen.add(next_path)
+            items, next_path = self._call("GET", next_path, page)
+            yield from items
 
-    def _listing(self, path: str, max_age: float) -> list[dict[str, Any]]:
-        """Every resource of a list endpoint; reused for ``max_age`` s, fetched once for concurrent callers."""
+    def _listing(self, path: str, max_age: float, item: Callable[[_Resource], T]) -> list[T]:
+        """Every resource of a list endpoint; reused for ``max_age`` s, fetched once for concurrent callers.
+
+        One path is always read with the same ``item`` function, so a cached listing has one type.
+        """
         if max_age <= 0:
-            return list(self._paged(path))
+            return list(self._paged(path, item))
         with self._snapshots_lock:
             lock = self._snapshot_locks.setdefault(path, threading.Lock())
         with lock:
             cached = self._snapshots.get(path)
             if cached is not None and self._clock() - cached[0] <= max_age:
-                return cached[1]
-            resources = list(self._paged(path))
+                return list(cached[1])
+            resources = list(self._paged(path, item))
             self._snapshots[path] = (self._clock(), resources)
-            return resources
+            return list(resources)
 
     def _forget_snapshots(self) -> None:
         # Any write may change what a listing shows.
@@ -386,22 +920,23 @@ class KustomerClient:
         with ``definition`` and returned if it is the same (our first attempt had committed).
         """
         try:
-            body = self._send("POST", "/v1/apps/available", json_body=dict(definition)).json()
+            return self._call("POST", "/v1/apps/available", _available_app, json_body=dict(definition))
         except KustomerConflictError as exc:
-            if exc.retried_after_ambiguous:
-                existing = self.find_version(str(definition["app"]), str(definition["version"]))
-                if existing is not None and existing.matches_definition(definition):
-                    logger.info("register of %s was committed before a dropped answer; adopting it", existing.id)
-                    return existing
-            raise
-        return AvailableApp.from_resource(body["data"])
+            if not exc.retried_after_ambiguous:
+                raise
+            conflict = exc
+        existing = self.find_version(str(definition["app"]), str(definition["version"]))
+        if existing is not None and existing.matches_definition(definition):
+            logger.info("register of %s was committed before a dropped answer; adopting it", existing.id)
+            return existing
+        raise conflict
 
     def list_available(self, *, max_age: float = 0.0) -> list[AvailableApp]:
         """Every app version the org may install (``GET /v1/apps/available``, all pages).
 
         ``max_age``: reuse a listing fetched at most that many seconds ago (and not since a write).
         """
-        return [AvailableApp.from_resource(r) for r in self._listing("/v1/apps/available", max_age)]
+        return self._listing("/v1/apps/available", max_age, _available_from_resource)
 
     def versions_of(self, app: str, *, max_age: float = 0.0) -> list[AvailableApp]:
         """The registered versions of one app, by bare (``myapp``) or namespaced name, oldest first."""
@@ -413,7 +948,7 @@ class KustomerClient:
 
     def list_installed(self, *, max_age: float = 0.0) -> list[InstalledApp]:
         """The org's installed apps with their installed version and newest install state."""
-        return [InstalledApp.model_validate(r.get("attributes") or {}) for r in self._listing("/v1/apps", max_age)]
+        return self._listing("/v1/apps", max_age, _installed_from_resource)
 
     def installed_app(self, app_name: str, *, max_age: float = 0.0) -> InstalledApp | None:
         """The install state of one app (namespaced name), or ``None`` if it was never installed."""
@@ -422,13 +957,12 @@ class KustomerClient:
     def install(self, app_name: str, version: str) -> InstallRecord:
         """Start installing one version (``POST /v1/apps/install``); returns the install's record."""
         self._install_started[(app_name, version)] = self._clock()
-        body = self._send("POST", "/v1/apps/install", json_body=assumptions.install_request_body(app_name, version))
-        return InstallRecord.model_validate(body.json()["data"]["attributes"])
+        body = assumptions.install_request_body(app_name, version)
+        return self._call("POST", "/v1/apps/install", _install_record, json_body=body)
 
     def install_status(self, app_name: str, version: str) -> InstallRecord | None:
         """The newest install of one version, or ``None`` if it was never installed."""
-        records = self._get_json(assumptions.install_status_path(app_name, version)).get("data") or []
-        return InstallRecord.model_validate(records[0]["attributes"]) if records else None
+        return self._call("GET", assumptions.install_status_path(app_name, version), _newest_install)
 
     def wait_for_install(
         self, app_name: str, version: str, *, timeout: float, started: float | None = None
@@ -556,48 +1090,38 @@ class KustomerClient:
 
         Tries one path form and falls back to the other on 404 (the docs disagree on the form), but never
         mints for another version than the one asked for: a 404 for a version that is not registered is
-        reported as such.
+        reported as such. An answer that cannot be read raises :class:`KustomerMintUnreadableError`
+        (``secret_probably_rotated``): Kustomer probably generated a secret, which the next ``up`` replaces.
         """
         path, fallback = assumptions.mint_secret_paths(app_name, version)
         try:
-            body = self._mint_request(path, app_name, version).json()
-        except KustomerNotFoundError as missing:
-            versions = self.versions_of(app_name)
-            if not versions:
-                raise
-            if version is not None:
-                if all(v.version != version for v in versions):
-                    raise KustomerNotFoundError(
-                        f"Version {version} of {app_name} is not registered, so no secret can be minted "
-                        f"through it (registered: {', '.join(v.version for v in versions)}).",
-                        method=missing.method,
-                        path=missing.path,
-                        status_code=404,
-                    ) from None
-                path = fallback or path
-            else:
-                latest = max(versions, key=lambda v: SemVer.parse(v.version))
-                path = assumptions.versioned_mint_path(latest.name, latest.version)
-            body = self._mint_request(path, app_name, version).json()
-        attributes = body["data"].get("attributes") or {}
-        secret = attributes.get("clientSecret")
-        client_id = attributes.get("clientId")
-        if not secret or not client_id:
-            raise KustomerAPIError(
-                f"POST {path} answered without a clientId or clientSecret; nothing to store.",
-                method="POST",
-                path=path,
-                status_code=200,
-            )
-        register_secret(secret)
-        return MintedSecret(app=AvailableApp.from_resource(body["data"]), client_id=client_id, client_secret=secret)
+            return self._mint_request(path, app_name, version)
+        except KustomerNotFoundError as exc:
+            missing = exc
+        versions = self.versions_of(app_name)
+        if not versions:
+            raise missing
+        if version is not None:
+            if all(v.version != version for v in versions):
+                raise KustomerNotFoundError(
+                    f"Version {version} of {app_name} is not registered, so no secret can be minted "
+                    f"through it (registered: {', '.join(v.version for v in versions)}).",
+                    method=missing.method,
+                    path=missing.path,
+                    status_code=404,
+                )
+            path = fallback or path
+        else:
+            latest = max(versions, key=lambda v: SemVer.parse(v.version))
+            path = assumptions.versioned_mint_path(latest.name, latest.version)
+        return self._mint_request(path, app_name, version)
 
     # -- the install-before-mint order and the dead-secret probe (kept together, self-contained) --------
 
-    def _mint_request(self, path: str, app_name: str, version: str | None) -> httpx.Response:
+    def _mint_request(self, path: str, app_name: str, version: str | None) -> MintedSecret:
         """``POST path`` of a mint; Kustomer's refusal of a mint for an app not installed becomes an install error."""
         try:
-            return self._send("POST", path, json_body={})
+            return self._call("POST", path, _minted_secret, json_body={}, mints_secret=True)
         except KustomerAPIError as refused:
             text = f"{refused.code or ''} {refused.detail or ''}"
             if not assumptions.mint_refused_as_not_installed(refused.status_code, text):
@@ -635,22 +1159,19 @@ class KustomerClient:
         try:
             request = self._http.build_request("POST", target, data=form)
             del request.headers["Authorization"]  # the token endpoint gets the client's credentials, never the key
-            response = self._http.send(request)
-        except httpx.HTTPError as exc:
+            # One attempt, within the same deadline and size cap as every other request.
+            answer = self._attempt(request, self._clock() + self.retry.attempt_deadline)
+        except (httpx.HTTPError, _AttemptDeadline) as exc:
             logger.warning("could not check a client secret at %s: %s", target.path, type(exc).__name__)
             return "unknown"
-        error: str | None = None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and isinstance(body.get("error"), str):
-            error = body["error"]
-        verdict = assumptions.secret_verdict(error) if 400 <= response.status_code < 500 else "unknown"
+        body, _problem = _decode_json(answer)
+        error = body["error"] if isinstance(body, dict) and isinstance(body.get("error"), str) else None
+        status = answer.status
+        verdict = assumptions.secret_verdict(error) if 400 <= status < 500 else "unknown"
         if verdict == "unknown":
             logger.warning(
                 "could not check a client secret: POST %s answered %d%s",
-                target.path, response.status_code, f" {redact(error)}" if error else "",
+                target.path, status, f" {redact(error)}" if error else "",
             )  # fmt: skip
         return verdict
 

@@ -3,6 +3,12 @@
 Stack config (``kustomer:apiKey`` as a secret, ``kustomer:orgName``, ``kustomer:baseUrl``, ...) wins;
 the environment variables ``KUSTOMER_API_KEY``, ``KUSTOMER_ORG_NAME``, ``KUSTOMER_BASE_URL`` are the
 fallbacks. Resolution happens inside the provider process, never on the pickled provider object.
+
+Every value is checked before any request: printable ASCII only (a pasted zero-width space or line
+break, or an international host name, is refused with a :class:`KustomerConfigError` naming the key
+and the fix, never a ``UnicodeEncodeError`` from the HTTP stack), and a base URL with a user or
+password in it (``https://user:pw@host``) is refused: the API key is the only credential, and a
+password in a URL would be printed by every error message and traceback that shows the URL.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ __all__ = [
     "DEFAULT_INSTALL_TIMEOUT_SECONDS",
     "Connection",
     "OAuthEndpoints",
+    "check_api_key",
+    "check_base_url",
     "default_base_url",
     "oauth_endpoints",
     "resolve_connection",
@@ -44,7 +52,7 @@ CONFIG_KEYS: Final = {
     ),
 }
 
-_ORG_NAME_RE: Final = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_ORG_NAME_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _KUSTOMER_DOMAIN: Final = "kustomerapp.com"
 _LEGACY_OAUTH_HOST: Final = "https://api.apps.kustomerapp.com"
 
@@ -81,28 +89,69 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_base_url(value: str, source: str) -> str:
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
+def _plain_ascii(value: str) -> bool:
+    """Printable ASCII only: no control, zero-width or non-ASCII character (spaces are checked apart)."""
+    return value.isascii() and value.isprintable()
+
+
+def _without_userinfo(value: str) -> str:
+    """``value`` with any ``user:password@`` of a URL replaced, for messages."""
+    return re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/?#]*@", r"\1[REDACTED]@", value)
+
+
+def check_base_url(value: str, source: str = "config kustomer:baseUrl") -> str:
+    """The API base URL normalised to ``scheme://host[:port]``; raises :class:`KustomerConfigError` naming ``source``.
+
+    https only (plain http for a loopback simulator), a host, no path, query, fragment or userinfo,
+    a port in 1-65535, printable ASCII (an international host name goes in its ``xn--`` form).
+    """
+    shown = repr(_without_userinfo(value)) if _plain_ascii(value) else "a value with such characters"
+    if not _plain_ascii(value) or any(c.isspace() for c in value):
         raise KustomerConfigError(
-            f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com; got {value!r}"
+            f"{source} must be plain ASCII without spaces or control characters (was it pasted with a hidden "
+            "character? Write an international host name in its xn-- form), such as "
+            "https://<org>.api.kustomerapp.com"
+        )
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise KustomerConfigError(
+            f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com, with a port in "
+            f"1-65535 if any; got {shown}"
+        ) from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or port == 0:
+        raise KustomerConfigError(
+            f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com; got {shown}"
+        )
+    if "@" in parts.netloc:
+        raise KustomerConfigError(
+            f"{source} must not contain a user name or password (user:password@host): the API key is set "
+            f"with kustomer:apiKey, and a password in a URL would be shown wherever the URL is; got {shown}"
         )
     if parts.scheme == "http" and not _is_loopback(host):
         raise KustomerConfigError(
             f"{source} must use https (plain http is allowed only for a local simulator on a loopback "
-            f"address); got {value!r}"
+            f"address); got {shown}"
         )
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise KustomerConfigError(f"{source} must be the host only, without a path such as /v1; got {value!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
+        raise KustomerConfigError(f"{source} must be the host only, without a path such as /v1; got {shown}")
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _check_api_key(value: str, source: str) -> str:
+def check_api_key(value: str, source: str = "config kustomer:apiKey") -> str:
+    """The API key as given; raises :class:`KustomerConfigError` naming ``source``, never echoing the key."""
     if value.lower().startswith("bearer "):
         raise KustomerConfigError(f"{source} must be the key alone, without the 'Bearer ' prefix")
     if any(c.isspace() for c in value):
         raise KustomerConfigError(f"{source} must not contain spaces or line breaks (was it pasted whole?)")
+    if not _plain_ascii(value):
+        raise KustomerConfigError(
+            f"{source} must hold only the printable ASCII characters of the key as Kustomer shows it: it "
+            "contains a control, invisible or non-ASCII character (was it pasted with a hidden character?). "
+            "Set it again with `pulumi config set --secret kustomer:apiKey <key>`."
+        )
     return value
 
 
@@ -132,14 +181,15 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
     """
     lookup = _lookup(config, environ)
     org_name, org_source = lookup("kustomer:orgName")
-    if org_name is not None and not _ORG_NAME_RE.match(org_name):
+    if org_name is not None and not _ORG_NAME_RE.fullmatch(org_name):
+        shown = repr(org_name) if _plain_ascii(org_name) else "a value with control or non-ASCII characters"
         raise KustomerConfigError(
             f"{org_source} must be the org's subdomain (the <org> of https://<org>.kustomerapp.com: "
-            f"lowercase letters, digits, dashes); got {org_name!r}"
+            f"lowercase ASCII letters, digits, dashes); got {shown}"
         )
     base_url, base_source = lookup("kustomer:baseUrl")
     if base_url is not None:
-        return org_name, _check_base_url(base_url, base_source)
+        return org_name, check_base_url(base_url, base_source)
     if org_name is not None:
         return org_name, default_base_url(org_name)
     raise KustomerConfigError(
@@ -162,7 +212,7 @@ def resolve_connection(config: Config, environ: Mapping[str, str] | None = None)
             "`pulumi config set --secret kustomer:apiKey <key>`, or export KUSTOMER_API_KEY. "
             "The key needs the roles org.admin.apps and org.permission.apps."
         )
-    _check_api_key(api_key, key_source)
+    check_api_key(api_key, key_source)
     org_name, base_url = resolve_endpoint(config, environ)
 
     timeout_text, timeout_source = lookup("kustomer:installTimeoutSeconds")

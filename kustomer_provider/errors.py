@@ -3,20 +3,29 @@
     KustomerError
     ├── KustomerConfigError            credentials or endpoint missing or malformed (no request made)
     ├── KustomerTransportError         no usable answer: connection refused, timeout, connection dropped
-    ├── KustomerAPIError               Kustomer answered with an error status
-    │   ├── KustomerInvalidRequestError    400: invalid app definition or request
+    ├── KustomerAPIError               Kustomer answered with an error status, or with an answer we cannot use
+    │   ├── KustomerInvalidRequestError    400, 422: invalid app definition or request
     │   │   ├── KustomerOutdatedVersionError   400: version not greater than the latest registered
     │   │   └── KustomerRolesChangedError      400: roles changed without a major version bump
     │   ├── KustomerAuthError              401: bad API key, or a key of another region (pod)
-    │   ├── KustomerPermissionError        403: the key lacks a role (org.admin.apps, ...)
+    │   ├── KustomerPermissionError        403, or 401 naming a role: the key lacks a role (org.admin.apps, ...)
     │   ├── KustomerNotFoundError          404: app or version unknown
     │   ├── KustomerConflictError          409: this version is already registered
     │   ├── KustomerRateLimitError         429: the org's per-minute budget is spent
-    │   └── KustomerServerError            5xx: Kustomer failed
+    │   ├── KustomerServerError            5xx: Kustomer failed
+    │   └── KustomerUnexpectedAnswerError  an answer the client cannot use: empty, not JSON, wrong shape,
+    │       │                              badly encoded, too large, or a status Kustomer does not document
+    │       ├── KustomerRedirectError          3xx: redirected (redirects are never followed)
+    │       └── KustomerMintUnreadableError    a mint answered 2xx unreadably: the secret was probably rotated
     └── KustomerInstallError           an install ended install_failed, or did not finish in time
 
 Messages never contain an API key, a client secret or a token: every text that comes from the network
 passes through :func:`kustomer_provider.redaction.redact` before it is put into an exception.
+
+``secret_probably_rotated`` (on every error, ``False`` by default) is ``True`` when a mint may have
+generated a new secret in Kustomer (revoking the previous one) although the caller did not receive it:
+an unreadable mint answer, or a mint whose answer was lost after it was sent. The next ``pulumi up``
+mints again.
 """
 
 from __future__ import annotations
@@ -29,13 +38,16 @@ __all__ = [
     "KustomerError",
     "KustomerInstallError",
     "KustomerInvalidRequestError",
+    "KustomerMintUnreadableError",
     "KustomerNotFoundError",
     "KustomerOutdatedVersionError",
     "KustomerPermissionError",
     "KustomerRateLimitError",
+    "KustomerRedirectError",
     "KustomerRolesChangedError",
     "KustomerServerError",
     "KustomerTransportError",
+    "KustomerUnexpectedAnswerError",
 ]
 
 
@@ -44,6 +56,8 @@ class KustomerError(Exception):
 
     #: True when an earlier attempt of the same request failed in a way that may have committed it.
     retried_after_ambiguous: bool = False
+    #: True when a mint may have rotated the app's secret in Kustomer without the caller receiving it.
+    secret_probably_rotated: bool = False
 
 
 class KustomerConfigError(KustomerError):
@@ -107,7 +121,7 @@ class KustomerAuthError(KustomerAPIError):
 
 
 class KustomerPermissionError(KustomerAPIError):
-    """403: the API key lacks a role the call needs."""
+    """403 (or a 401 that names a role, as Kustomer's older error reference has it): the key lacks a role."""
 
 
 class KustomerNotFoundError(KustomerAPIError):
@@ -124,6 +138,20 @@ class KustomerRateLimitError(KustomerAPIError):
 
 class KustomerServerError(KustomerAPIError):
     """5xx: Kustomer failed to handle the request."""
+
+
+class KustomerUnexpectedAnswerError(KustomerAPIError):
+    """Kustomer answered something the client cannot use (empty, not JSON, wrong shape, too large...)."""
+
+
+class KustomerRedirectError(KustomerUnexpectedAnswerError):
+    """3xx: the request was redirected; the client never follows redirects (they could carry the key away)."""
+
+
+class KustomerMintUnreadableError(KustomerUnexpectedAnswerError):
+    """A mint answered 2xx but unreadably: Kustomer probably rotated the secret; the next ``up`` mints again."""
+
+    secret_probably_rotated = True
 
 
 class KustomerInstallError(KustomerError):

@@ -31,7 +31,7 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
     assert all(row["ok"] for row in phases.values())
     create = phases["up (create)"]["requests_by_endpoint"]
     # Register, install and mint once per app; the installs are read through the org's list, never per app.
-    for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret"):
+    for endpoint in ("POST /v1/apps/available", "POST /v1/apps/install", "POST /v1/apps/available/{name}/secret/"):
         assert create[endpoint] == 3
     assert create["GET /v1/apps"] >= 1 and not any(k.startswith("GET /v1/apps/{name}") for k in create)
     # A no-op up checks each stored secret once at the token endpoint, and nothing else.
@@ -44,7 +44,7 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
         "POST /oauth/token": 3,
     }
     # The secrets being replaced were minted, so their apps are installed: no listing, one mint each.
-    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret": 3}
+    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret/": 3}
     # The bound: register and install for every app, the install once, then one mint per app (N=3: one wave).
     assert phases["up (create)"]["bound_s"] == 0.2  # latency 0 here: the install duration alone
     waited_each = phases["up (create), each app waits in its create"]["requests_by_endpoint"]

@@ -22,7 +22,7 @@ def interrupt_a_rotation(engine: Engine, simulator: SimulatorProcess) -> tuple[d
     app = engine.up().outputs["apps"][APP]
     fingerprint = engine.state.by_name(SECRET).outputs["fingerprint"]
     headers = {"Authorization": f"Bearer {simulator.api_key}"}
-    minted = httpx.post(f"{simulator.url}/v1/apps/available/{app['appName']}/secret", json={}, headers=headers)
+    minted = httpx.post(f"{simulator.url}/v1/apps/available/{app['appName']}/secret/", json={}, headers=headers)
     assert minted.status_code == 200
     assert token_status_for(simulator, app) == 401  # what consumers now get
     return app, fingerprint

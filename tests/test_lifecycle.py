@@ -185,7 +185,7 @@ def test_rotation_mints_a_new_secret_for_the_same_client(
     # see coming (--replace, taint) first checks the stored secret still works: one token request.
     requests = simulator.stats()["requests"]
     probe = {"POST /oauth/token": 1} if how in ("replace", "taint") else {}
-    assert requests == {"POST /v1/apps/available/{name}/secret": 1, **probe}
+    assert requests == {"POST /v1/apps/available/{name}/secret/": 1, **probe}
     new_state = engine.state.by_name(SECRET).outputs
     assert new_state["fingerprint"] != old_fingerprint
     assert sim_app(simulator, after["appName"])["secret"]["current_fingerprint"] == new_state["fingerprint"]

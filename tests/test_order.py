@@ -12,7 +12,7 @@ from typing import Any
 from kustomer_provider.simulator import SimulatorProcess
 from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
 
-MINT_ROUTES = ("POST /v1/apps/available/{name}/secret", "POST /v1/apps/available/{name}-{version}/secret")
+MINT_ROUTES = ("POST /v1/apps/available/{name}/secret/", "POST /v1/apps/available/{name}-{version}/secret")
 
 
 def three_apps() -> list[dict[str, Any]]:
@@ -22,8 +22,8 @@ def three_apps() -> list[dict[str, Any]]:
 
 def mints_of(log: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     """The mint requests for one app (namespaced name), either path form."""
-    paths = (f"/v1/apps/available/{name}/secret", f"/v1/apps/available/{name}-")
-    return [e for e in log if f"{e['method']} {e['route']}".rstrip("/") in MINT_ROUTES and e["path"].startswith(paths)]
+    paths = (f"/v1/apps/available/{name}/secret/", f"/v1/apps/available/{name}-")
+    return [e for e in log if f"{e['method']} {e['route']}" in MINT_ROUTES and e["path"].startswith(paths)]
 
 
 def first_seen_installed(log: list[dict[str, Any]], name: str) -> dict[str, Any]:

@@ -246,7 +246,7 @@ def test_nothing_is_retried_on_4xx(simulator: SimulatorProcess) -> None:
         with pytest.raises(KustomerNotFoundError):
             client.mint_secret("no_such_app")
     # One mint, refused, never repeated (the listing after it only tells that no version exists).
-    assert simulator.stats()["requests"] == {"POST /v1/apps/available/{name}/secret": 1, "GET /v1/apps/available": 1}
+    assert simulator.stats()["requests"] == {"POST /v1/apps/available/{name}/secret/": 1, "GET /v1/apps/available": 1}
 
 
 def test_connection_refused_is_reported_with_the_host() -> None:
@@ -288,7 +288,7 @@ def test_one_failed_install_among_three_names_it_keeps_every_app_and_mints_once_
     assert recovered.ops("update") == ["extra_app_1"]
     assert sorted(recovered.ops("create")) == ["app-installs", *sorted(f"{a['app']}-secret" for a in THREE_APPS)]
     requests = simulator.stats()["requests"]
-    assert requests["POST /v1/apps/available/{name}/secret"] == 3  # one mint per app, each once installed
+    assert requests["POST /v1/apps/available/{name}/secret/"] == 3  # one mint per app, each once installed
     assert requests["POST /v1/apps/install"] == 1  # only the failed one is installed again
     output = recovered.outputs["apps"]["extra_app_1"]
     assert token_status_for(simulator, output) == 200

@@ -67,6 +67,8 @@ class FaultSettings:
     drop_after_commit_rate: float = 0.0
     auto_consent: bool = False
     page_size: int = rules.DEFAULT_PAGE_SIZE
+    #: The status of a refusal for a missing role: 403 (default) or 401 (Kustomer's older error reference).
+    missing_role_status: int = rules.MISSING_ROLE_STATUS
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +103,8 @@ class FaultSettings:
         if key == "page_size":
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
             return None if ok else "must be an integer >= 1"
+        if key == "missing_role_status":
+            return None if value in (401, 403) and not isinstance(value, bool) else "must be 401 or 403"
         if key == "auto_consent":
             return None if isinstance(value, bool) else "must be a boolean"
         if key == "install_fail":

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_APP_NAME_LENGTH",
     "MINT_NOT_INSTALLED_CODE",
     "MINT_NOT_INSTALLED_STATUS",
+    "MISSING_ROLE_STATUS",
     "OAUTH_FORM_TYPE",
     "OFFLINE_ACCESS",
     "PKCE_VALUE_PATTERN",
@@ -92,6 +93,9 @@ DEFAULT_INSTALL_MS = 300.0
 DEFAULT_RATE_LIMIT = 1000
 
 # --- roles ------------------------------------------------------------------------------------------
+# A key lacking a role: 403 by default (HTTP's meaning, RFC 9110 §15.5.4); Kustomer's older error
+# reference lists 401 for it, which the fault setting `missing_role_status` reproduces.
+MISSING_ROLE_STATUS = 403
 ADMIN_KEY_ROLES: tuple[str, ...] = ("org.admin.apps", "org.permission.apps")
 WRITE_ROLES: tuple[str, ...] = ("org.admin.apps", "org.permission.apps")  # all of them
 READ_ROLES: tuple[str, ...] = (  # any of them
@@ -243,7 +247,11 @@ def split_scopes(scope: str) -> list[str]:
 
 
 def page_link(path: str, page: int, page_size: int) -> str:
-    """A paging link: a path with query, relative to the base URL."""
+    """A paging link: the path with ``?page=N&pageSize=M``, relative to the base URL.
+
+    Source: Kustomer's "Pagination" doc page (``page`` from 1 and ``pageSize``; ``links.next`` is the path
+    of the next page). That the link is relative, not absolute, is ours.
+    """
     return f"{path}?{urlencode({'page': page, 'pageSize': page_size})}"
 
 

@@ -66,7 +66,7 @@ def oauth_app(api: httpx.Client, target: Target, app_name: str) -> OAuthApp:
     name = data["attributes"]["name"]
     assert install(api, name, "1.0.0").is_success
     wait_for_install(api, name, "1.0.0", target.install_timeout)
-    secret = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    secret = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     return OAuthApp(name=name, client_id=data["attributes"]["clientId"], client_secret=secret)
 
 

@@ -202,7 +202,7 @@ def test_success_status_codes(api: httpx.Client, target: Target, app_name: str) 
     name = registered.json()["data"]["attributes"]["name"]
     installing = api.post("/v1/apps/install", json=assumptions.install_request_body(name, "1.0.0"))
     wait_for_install(api, name, "1.0.0", target.install_timeout)  # the tutorial's order: install, then the secret
-    minted = api.post(f"/v1/apps/available/{name}/secret", json={})
+    minted = api.post(f"/v1/apps/available/{name}/secret/", json={})
     codes = (registered.status_code, installing.status_code, minted.status_code)
     assert all(assumptions.is_success(code) for code in codes), codes
     assert codes == (201, 202, 200)

@@ -26,11 +26,10 @@ def installed(api: httpx.Client, target: Target, app_name: str) -> tuple[str, st
     return name, data["attributes"]["clientId"]
 
 
-@pytest.mark.parametrize("slash", ["", "/"], ids=["plain", "trailing-slash"])
-def test_mint_on_the_seed_path(api: httpx.Client, installed: tuple[str, str], slash: str) -> None:
-    """[doc] ``POST /v1/apps/available/{name}/secret`` (the tutorial's curl has a trailing ``/``) with ``{}``."""
+def test_mint_on_the_seed_path(api: httpx.Client, installed: tuple[str, str]) -> None:
+    """[doc] ``POST /v1/apps/available/{name}/secret/`` (the tutorial's curl, trailing ``/`` included) with ``{}``."""
     name, client_id = installed
-    data = mint(api, f"/v1/apps/available/{name}/secret{slash}")
+    data = mint(api, f"/v1/apps/available/{name}/secret/")
     assert data["type"] == "available_app"
     assert data["id"] == f"{name}-0.0.2"
     assert data["attributes"]["clientId"] == client_id
@@ -50,16 +49,16 @@ def test_mint_on_the_versioned_path(api: httpx.Client, installed: tuple[str, str
 def test_each_mint_gives_a_new_secret(api: httpx.Client, installed: tuple[str, str]) -> None:
     """[doc] Calling again generates a new secret."""
     name, _ = installed
-    first = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    second = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    first = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    second = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     assert first != second
 
 
 def test_a_secret_is_shown_once(api: httpx.Client, installed: tuple[str, str]) -> None:
     """[doc] The secret is shown once and can never be read again: no endpoint reads or lists secrets."""
     name, _ = installed
-    secret = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    read = api.get(f"/v1/apps/available/{name}/secret")
+    secret = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    read = api.get(f"/v1/apps/available/{name}/secret/")
     assert 400 <= read.status_code < 500
     assert secret not in read.text
     link: str | None = "/v1/apps/available"
@@ -72,7 +71,7 @@ def test_a_secret_is_shown_once(api: httpx.Client, installed: tuple[str, str]) -
 
 def test_secret_of_an_unknown_app_is_404(api: httpx.Client, app_name: str) -> None:
     """[doc] Only registered apps have secrets (our client falls back between the forms on 404)."""
-    response = api.post(f"/v1/apps/available/{app_name}_nosuchapp/secret", json={})
+    response = api.post(f"/v1/apps/available/{app_name}_nosuchapp/secret/", json={})
     assert response.status_code == 404
 
 
@@ -90,7 +89,7 @@ def test_client_mints_on_both_forms(client: KustomerClient, installed: tuple[str
     assert plain.client_secret.get_secret_value() != versioned.client_secret.get_secret_value()
     assert "clientSecret" not in versioned.app.attributes
     assert client.stats.requests == {
-        f"POST /v1/apps/available/{name}/secret": 1,
+        f"POST /v1/apps/available/{name}/secret/": 1,
         f"POST /v1/apps/available/{name}-0.0.1/secret": 1,
     }
 
@@ -107,7 +106,7 @@ def test_mint_before_install_is_refused(
     """
     data = register(api, app_name)
     name = data["attributes"]["name"]
-    refused = api.post(f"/v1/apps/available/{name}/secret", json={})
+    refused = api.post(f"/v1/apps/available/{name}/secret/", json={})
     assert refused.status_code == assumptions.MINT_NOT_INSTALLED_STATUS, refused.text
     assert name in error_text(refused)  # either documented shape, naming the app
     with pytest.raises(KustomerInstallError) as caught:
@@ -117,7 +116,7 @@ def test_mint_before_install_is_refused(
 
     assert install(api, name, "1.0.0").is_success
     assert wait_for_install(api, name, "1.0.0", target.install_timeout)["status"] == "installed"
-    secret = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    secret = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     # The refused attempts minted nothing: this first secret is the only one, and it works.
     assert probe(anonymous_client(target), target, data["attributes"]["clientId"], secret) == "invalid_grant"
 
@@ -150,9 +149,9 @@ def test_new_secret_revokes_the_previous_one(target: Target, api: httpx.Client, 
     client (id and secret) is accepted and ``invalid_client`` when it is not.
     """
     name, client_id = installed
-    old = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    old = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     assert probe(anonymous_client(target), target, client_id, old) == "invalid_grant", "a fresh secret was refused"
-    new = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    new = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     assert probe(anonymous_client(target), target, client_id, new) == "invalid_grant", "the new secret was refused"
     error = probe(anonymous_client(target), target, client_id, old)
     assert error == "invalid_client", f"the previous secret still works ({error})"
@@ -170,8 +169,8 @@ def test_the_secret_probe_tells_a_live_secret_from_a_revoked_one(
     sends exactly that, and reads the answers as ``live`` and ``dead``; it sends no API key and mints nothing.
     """
     name, client_id = installed
-    old = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
-    new = mint(api, f"/v1/apps/available/{name}/secret")["attributes"]["clientSecret"]
+    old = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
+    new = mint(api, f"/v1/apps/available/{name}/secret/")["attributes"]["clientSecret"]
     form = {
         "grant_type": assumptions.CLIENT_SECRET_PROBE_GRANT_TYPE,
         "refresh_token": assumptions.CLIENT_SECRET_PROBE_REFRESH_TOKEN,

@@ -68,7 +68,7 @@ def make_app(
                 time.sleep(0.05)
         secret = ""
         if mint:
-            minted = http.post(f"/v1/apps/available/{name}/secret", json={})
+            minted = http.post(f"/v1/apps/available/{name}/secret/", json={})
             assert minted.status_code == 200, minted.text
             secret = minted.json()["data"]["attributes"]["clientSecret"]
     return SimApp(name=name, client_id=client_id, client_secret=secret, redirect_uris=list(redirect_uris))

@@ -59,7 +59,7 @@ def test_verify_reports_a_rotated_secret_and_an_unregistered_redirect_uri(auto_s
     # A second mint revokes the first secret (the simulator's rule, the pessimistic reading).
     headers = {"Authorization": f"Bearer {auto_sim.api_key}"}
     minted = httpx.post(
-        f"{auto_sim.url}/v1/apps/available/{app.name}/secret", json={}, headers=headers, timeout=TIMEOUT
+        f"{auto_sim.url}/v1/apps/available/{app.name}/secret/", json={}, headers=headers, timeout=TIMEOUT
     )
     assert minted.status_code == 200
     env = {"KUSTOMER_CLIENT_SECRET": app.client_secret}  # the old one

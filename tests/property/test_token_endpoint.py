@@ -75,7 +75,7 @@ def setup() -> Iterator[Setup]:
         definition = {"app": "prop", "version": "1.0.0", "title": "Property app", "redirectUris": [REDIRECT]}
         assert client.post("/v1/apps/available", json=definition, headers=ADMIN).status_code == 201
         assert client.post("/v1/apps/install", json={"app": "prop", "version": "1.0.0"}, headers=ADMIN).is_success
-        minted = client.post("/v1/apps/available/prop/secret", json={}, headers=ADMIN).json()["data"]["attributes"]
+        minted = client.post("/v1/apps/available/prop/secret/", json={}, headers=ADMIN).json()["data"]["attributes"]
         yield Setup(client, minted["clientId"], minted["clientSecret"])
 
 

@@ -119,7 +119,7 @@ def test_mint_on_the_seed_path(make_client: ClientFactory, app_name: str) -> Non
     assert minted.app.id == f"{registered.name}-1.0.1"
     assert minted.client_secret.get_secret_value()
     assert "clientSecret" not in minted.app.attributes
-    assert client.stats.requests[f"POST /v1/apps/available/{registered.name}/secret"] == 1
+    assert client.stats.requests[f"POST /v1/apps/available/{registered.name}/secret/"] == 1
 
 
 def test_mint_on_the_versioned_path(make_client: ClientFactory, app_name: str) -> None:

@@ -55,7 +55,7 @@ def interaction(
     """One interaction in vcrpy's cassette format, clean unless told otherwise."""
     request = {
         "method": "POST",
-        "uri": f"{BASE}/v1/apps/available/x/secret",
+        "uri": f"{BASE}/v1/apps/available/x/secret/",
         "body": "{}",
         "headers": {"Authorization": [AUTHORIZATION_PLACEHOLDER], "Content-Type": ["application/json"]},
         **(request or {}),
@@ -127,7 +127,7 @@ def test_clean_cassette_loads_and_replays(tmp_path: Path) -> None:
     )
     assert find_unscrubbed(path.read_text()) == []
     with use(path, "none"), httpx.Client(base_url="http://127.0.0.1:9") as client:
-        minted = client.post("/v1/apps/available/x/secret", json={})
+        minted = client.post("/v1/apps/available/x/secret/", json={})
         refused = client.post("/v1/apps/available", json={})
     assert minted.json()["data"]["attributes"]["clientSecret"] == PLACEHOLDERS["clientSecret"]
     assert refused.json()["errors"][0]["code"] == "conflict"
@@ -138,7 +138,7 @@ def leaky_api(secret_of: Callable[[str], str]) -> httpx.MockTransport:
 
     def handle(request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if path.endswith("/secret"):
+        if path.endswith(("/secret", "/secret/")):
             return httpx.Response(200, json={"data": {"attributes": {"clientSecret": secret_of("secret")}}})
         if path == "/oauth/authorize":
             return httpx.Response(302, headers={"Location": f"https://cb.example/?code={secret_of('code')}&state=s"})
@@ -154,7 +154,7 @@ def drive(transport: httpx.MockTransport, api_key: str, secret_of: Callable[[str
     headers = {"Authorization": f"Bearer {api_key}"}
     with httpx.Client(base_url=BASE, transport=transport, headers=headers) as client:
         return [
-            client.post("/v1/apps/available/myapp/secret", json={}),
+            client.post("/v1/apps/available/myapp/secret/", json={}),
             client.get("/oauth/authorize", params={"client_id": "c", "state": "s"}),
             client.post(
                 "/oauth/token",

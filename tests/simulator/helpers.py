@@ -57,7 +57,7 @@ def install(client: httpx.Client, app: str = "myapp", version: str = "1.0.0") ->
 
 def mint(client: httpx.Client, app: str = "myapp") -> dict[str, Any]:
     """Mint a secret (seed form); assert 200; return the attributes."""
-    response = client.post(f"/v1/apps/available/{app}/secret", json={}, headers=ADMIN)
+    response = client.post(f"/v1/apps/available/{app}/secret/", json={}, headers=ADMIN)
     assert response.status_code == 200, response.text
     attributes: dict[str, Any] = response.json()["data"]["attributes"]
     return attributes

@@ -12,7 +12,7 @@ from .helpers import ADMIN, definition, register
 WRITES = [
     ("POST", "/v1/apps/available", definition()),
     ("POST", "/v1/apps/install", {"app": "myapp", "version": "1.0.0"}),
-    ("POST", "/v1/apps/available/myapp/secret", {}),
+    ("POST", "/v1/apps/available/myapp/secret/", {}),
     ("POST", "/v1/apps/available/myapp-1.0.0/secret", {}),
 ]
 READS = [("GET", "/v1/apps/available", None), ("GET", "/v1/apps", None), ("GET", "/v1/apps/myapp-1.0.0", None)]
@@ -59,7 +59,7 @@ def test_key_of_another_pod_is_401_first_shape(keyed: TestClient, method: str, p
         "errors": [
             {
                 "code": "unauthorized",
-                "message": "API key is associated with pod prod2 but request is being handled by prod1",
+                "message": "Auth token associated with pod prod2 but request is being handled by prod1",
                 "meta": {},
             }
         ]
@@ -95,7 +95,7 @@ def test_reads_need_any_read_role(keyed: TestClient, method: str, path: str, bod
 def test_key_acts_in_its_own_org_only(keyed: TestClient) -> None:
     assert keyed.get("/v1/apps/available", headers=bearer("globex-admin")).json()["data"] == []
     assert keyed.get("/v1/apps/myapp-1.0.0", headers=bearer("globex-admin")).status_code == 404
-    response = keyed.post("/v1/apps/available/myapp/secret", json={}, headers=bearer("globex-admin"))
+    response = keyed.post("/v1/apps/available/myapp/secret/", json={}, headers=bearer("globex-admin"))
     assert response.status_code == 404
     assert len(keyed.get("/v1/apps/available", headers=ADMIN).json()["data"]) == 1
 

@@ -122,7 +122,7 @@ def test_drop_after_commit_commits_then_drops(make_client: MakeClient, clock: Fa
         install(client)
     clock.advance(1)
     with pytest.raises(ConnectionDropped):
-        client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
+        client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN)
     state = client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]
     assert state["secret"]["minted"] == 1
     stats = client.get("/_sim/stats").json()
@@ -134,8 +134,8 @@ def test_stats_count_route_templates_and_statuses(client: TestClient, clock: Fak
     register(client)
     install(client)
     clock.advance(1)
-    client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
-    client.post("/v1/apps/available/myapp-1.0.0/secret/", json={}, headers=ADMIN)
+    client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN)
+    client.post("/v1/apps/available/myapp-1.0.0/secret", json={}, headers=ADMIN)
     client.get("/v1/apps/myapp-1.0.0", headers=ADMIN)
     client.get("/v1/apps/myapp-1.0.0", headers=ADMIN)
     client.get("/v1/nothing-here", headers=ADMIN)
@@ -145,8 +145,8 @@ def test_stats_count_route_templates_and_statuses(client: TestClient, clock: Fak
     assert stats["requests"] == {
         "POST /v1/apps/available": 1,
         "POST /v1/apps/install": 1,
-        "POST /v1/apps/available/{name}/secret": 1,
-        "POST /v1/apps/available/{name}-{version}/secret/": 1,
+        "POST /v1/apps/available/{name}/secret/": 1,
+        "POST /v1/apps/available/{name}-{version}/secret": 1,
         "GET /v1/apps/{name}-{version}": 2,
         "GET <unmatched>": 1,
         "DELETE /v1/apps": 1,
@@ -176,6 +176,7 @@ def test_get_and_update_faults(client: TestClient) -> None:
         "drop_after_commit_rate": 0.0,
         "auto_consent": False,
         "page_size": 100,
+        "missing_role_status": 403,
     }
     updated = client.post("/_sim/faults", json={"page_size": 5, "install_fail": ["a", "b"], "auto_consent": True})
     assert updated.status_code == 200
@@ -198,6 +199,8 @@ def test_get_and_update_faults(client: TestClient) -> None:
         ("install_fail", [1]),
         ("auto_consent", "yes"),
         ("page_size", 0),
+        ("missing_role_status", 402),
+        ("missing_role_status", "401"),
         ("bogus", 1),
     ],
 )

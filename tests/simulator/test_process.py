@@ -99,7 +99,7 @@ def test_drop_after_commit_closes_without_response(sim: SimulatorProcess, api: h
     with pytest.raises(httpx.RemoteProtocolError):
         api.post("/v1/apps/install", json={"app": "myapp", "version": "1.0.0"})  # installs take 0 ms here
     with pytest.raises(httpx.RemoteProtocolError):
-        api.post("/v1/apps/available/myapp/secret", json={})
+        api.post("/v1/apps/available/myapp/secret/", json={})
     assert sim.state()["orgs"]["acme"]["apps"][name_of("myapp")]["secret"]["minted"] == 1
     conflict = api.post("/v1/apps/available", json=definition())  # errors are answered, on a new connection
     assert conflict.status_code == 409
@@ -132,7 +132,7 @@ def test_concurrent_clients(sim: SimulatorProcess, api: httpx.Client) -> None:
         with httpx.Client(base_url=sim.url, headers=ADMIN, timeout=10) as client:
             for i in range(5):
                 registered = client.post("/v1/apps/available", json=definition(f"app{worker}x{i}"))
-                minted = client.post("/v1/apps/available/myapp/secret", json={})
+                minted = client.post("/v1/apps/available/myapp/secret/", json={})
                 with lock:
                     if registered.status_code != 201 or minted.status_code != 200:
                         failures.append(f"{registered.status_code} {minted.status_code}")
@@ -158,7 +158,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
     with SimulatorProcess(args) as first, httpx.Client(base_url=first.url, headers=ADMIN) as client:
         assert client.post("/v1/apps/available", json=definition()).status_code == 201
         assert client.post("/v1/apps/install", json={"app": "myapp", "version": "1.0.0"}).status_code == 202
-        secret = client.post("/v1/apps/available/myapp/secret", json={}).json()["data"]["attributes"]
+        secret = client.post("/v1/apps/available/myapp/secret/", json={}).json()["data"]["attributes"]
         before = first.state()
     with SimulatorProcess(args) as second, httpx.Client(base_url=second.url) as client:
         assert second.state() == before

@@ -18,7 +18,7 @@ def follow(client: TestClient, path: str) -> tuple[list[dict[str, Any]], list[st
         assert response.status_code == 200, response.text
         body = response.json()
         items += body["data"]
-        next_link = body["links"].get("next")
+        next_link = body["links"]["next"]
         if next_link:
             visited.append(next_link)
     return items, visited
@@ -36,8 +36,16 @@ def test_available_pages_follow_next_to_the_end(make_client: MakeClient) -> None
         "/v1/apps/available?page=3&pageSize=2",
     ]
     last = client.get("/v1/apps/available?page=3&pageSize=2", headers=ADMIN).json()
-    assert "next" not in last["links"]
-    assert last["links"]["self"] == "/v1/apps/available?page=3&pageSize=2"
+    # Kustomer's "Pagination" doc page: links.next is null on the last page; meta counts pages and items.
+    assert last["links"] == {
+        "self": "/v1/apps/available?page=3&pageSize=2",
+        "first": "/v1/apps/available?page=1&pageSize=2",
+        "prev": "/v1/apps/available?page=2&pageSize=2",
+        "next": None,
+    }
+    assert last["meta"] == {"page": 3, "pageSize": 2, "total": 5, "totalPages": 3}
+    first = client.get("/v1/apps/available?pageSize=2", headers=ADMIN).json()
+    assert first["links"]["prev"] is None and first["meta"]["page"] == 1
 
 
 def test_page_size_query_overrides_default(client: TestClient) -> None:
@@ -47,9 +55,9 @@ def test_page_size_query_overrides_default(client: TestClient) -> None:
     assert [d["attributes"]["version"] for d in body["data"]] == ["1.0.0", "1.1.0"]
     assert body["links"]["next"] == "/v1/apps/available?page=2&pageSize=2"
     exact = client.get("/v1/apps/available?pageSize=3", headers=ADMIN).json()
-    assert len(exact["data"]) == 3 and "next" not in exact["links"]
+    assert len(exact["data"]) == 3 and exact["links"]["next"] is None
     beyond = client.get("/v1/apps/available?page=9", headers=ADMIN).json()
-    assert beyond["data"] == [] and "next" not in beyond["links"]
+    assert beyond["data"] == [] and beyond["links"]["next"] is None
 
 
 def test_available_lists_every_version_oldest_first_with_records(client: TestClient) -> None:
@@ -69,7 +77,8 @@ def test_available_lists_every_version_oldest_first_with_records(client: TestCli
 def test_empty_lists(client: TestClient) -> None:
     for path in ("/v1/apps/available", "/v1/apps"):
         body = client.get(path, headers=ADMIN).json()
-        assert body["data"] == [] and "next" not in body["links"]
+        assert body["data"] == [] and body["links"]["next"] is None
+        assert body["meta"] == {"page": 1, "pageSize": 100, "total": 0, "totalPages": 1}
 
 
 def test_bad_paging_parameters_are_400(client: TestClient) -> None:

@@ -19,9 +19,8 @@ def installed(client: TestClient, clock: FakeClock, version: str = "1.0.0") -> N
 @pytest.mark.parametrize(
     "path",
     [
-        "/v1/apps/available/myapp/secret",
         "/v1/apps/available/myapp/secret/",
-        f"/v1/apps/available/{name_of('myapp')}/secret",
+        f"/v1/apps/available/{name_of('myapp')}/secret/",
     ],
 )
 def test_seed_form_answers_latest_version_with_secret(client: TestClient, clock: FakeClock, path: str) -> None:
@@ -37,12 +36,11 @@ def test_seed_form_answers_latest_version_with_secret(client: TestClient, clock:
     assert len(data["attributes"]["clientId"]) == 24
 
 
-@pytest.mark.parametrize("suffix", ["", "/"])
-def test_versioned_form_answers_that_version(client: TestClient, clock: FakeClock, suffix: str) -> None:
+def test_versioned_form_answers_that_version(client: TestClient, clock: FakeClock) -> None:
     register(client, version="1.0.0-beta")
     register(client, version="1.0.0")
     installed(client, clock, "1.0.0")
-    response = client.post(f"/v1/apps/available/myapp-1.0.0-beta/secret{suffix}", json={}, headers=ADMIN)
+    response = client.post("/v1/apps/available/myapp-1.0.0-beta/secret", json={}, headers=ADMIN)
     assert response.status_code == 200
     assert response.json()["data"]["attributes"]["version"] == "1.0.0-beta"
 
@@ -50,7 +48,7 @@ def test_versioned_form_answers_that_version(client: TestClient, clock: FakeCloc
 def test_mint_revokes_previous_secret(client: TestClient, clock: FakeClock) -> None:
     register(client)
     installed(client, clock)
-    first = client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).json()["data"]["attributes"]
+    first = client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN).json()["data"]["attributes"]
     second = client.post("/v1/apps/available/myapp-1.0.0/secret", headers=ADMIN).json()["data"]["attributes"]
     assert first["clientSecret"] != second["clientSecret"]
     assert first["clientId"] == second["clientId"]
@@ -65,7 +63,7 @@ def test_mint_revokes_previous_secret(client: TestClient, clock: FakeClock) -> N
 def test_a_mint_waits_for_the_install(client: TestClient, clock: FakeClock) -> None:
     """The seed's order: install, then the secret. Refused (nothing minted) until an install is final."""
     register(client)
-    refused = client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN)
+    refused = client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN)
     assert refused.status_code == rules.MINT_NOT_INSTALLED_STATUS
     error = refused.json()["errors"][0]
     assert error["code"] == rules.MINT_NOT_INSTALLED_CODE and name_of("myapp") in error["detail"]
@@ -74,10 +72,10 @@ def test_a_mint_waits_for_the_install(client: TestClient, clock: FakeClock) -> N
     assert running.status_code == rules.MINT_NOT_INSTALLED_STATUS  # still installing
     assert client.get("/_sim/state").json()["orgs"]["acme"]["apps"][name_of("myapp")]["secret"]["minted"] == 0
     clock.advance(1)
-    assert client.post("/v1/apps/available/myapp/secret", json={}, headers=ADMIN).status_code == 200
+    assert client.post("/v1/apps/available/myapp/secret/", json={}, headers=ADMIN).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/v1/apps/available/ghost/secret", "/v1/apps/available/myapp-2.0.0/secret"])
+@pytest.mark.parametrize("path", ["/v1/apps/available/ghost/secret/", "/v1/apps/available/myapp-2.0.0/secret"])
 def test_unknown_app_or_version_is_404(client: TestClient, path: str) -> None:
     register(client)
     response = client.post(path, json={}, headers=ADMIN)

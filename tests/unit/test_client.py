@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,16 +17,20 @@ import pytest
 from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import (
     KustomerAuthError,
+    KustomerConfigError,
     KustomerConflictError,
     KustomerInstallError,
     KustomerInvalidRequestError,
+    KustomerMintUnreadableError,
     KustomerNotFoundError,
     KustomerOutdatedVersionError,
     KustomerPermissionError,
     KustomerRateLimitError,
+    KustomerRedirectError,
     KustomerRolesChangedError,
     KustomerServerError,
     KustomerTransportError,
+    KustomerUnexpectedAnswerError,
 )
 
 API_KEY = "test-api-key-0123456789"
@@ -215,7 +225,7 @@ def test_mint_uses_the_seed_path_and_falls_back_to_the_latest_versioned_one() ->
     assert minted.client_secret.get_secret_value() == "s3cret-abcdefgh"
     assert "s3cret-abcdefgh" not in repr(minted)
     assert seen == [
-        f"POST /v1/apps/available/{NAME}/secret",
+        f"POST /v1/apps/available/{NAME}/secret/",
         "GET /v1/apps/available",
         f"POST /v1/apps/available/{NAME}-1.1.0/secret",
     ]
@@ -228,7 +238,7 @@ def test_mint_of_a_named_version_falls_back_to_the_seed_path_only_if_the_version
     assert seen == [
         f"POST /v1/apps/available/{NAME}-1.0.0/secret",
         "GET /v1/apps/available",
-        f"POST /v1/apps/available/{NAME}/secret",
+        f"POST /v1/apps/available/{NAME}/secret/",
     ]
     seen.clear()
     with pytest.raises(KustomerNotFoundError, match=r"Version 9\.9\.9 .* is not registered"):
@@ -306,3 +316,281 @@ def test_the_client_sends_the_key_as_bearer_and_never_shows_it() -> None:
     client.list_installed()
     assert seen == [f"Bearer {API_KEY}"]
     assert API_KEY not in repr(client)
+
+
+# -- every answer converted in one place ---------------------------------------------------------------
+
+REGISTER = {"app": "my_app", "version": "1.0.0", "title": "t"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (httpx.Response(200, content=b""), "an empty body"),
+        (httpx.Response(201, content=b"<html><body>Welcome</body></html>", headers={"Content-Type": "text/html"}), "text/html"),
+        (httpx.Response(204), "no body"),
+        (httpx.Response(200, json=[]), "unexpected shape"),
+        (httpx.Response(200, json={"data": None}), "data"),
+        (httpx.Response(200, json={"data": {"attributes": {"name": "my_app"}}}), "version"),
+        (httpx.Response(200, content=b'{"data": {"attributes": {"name": "\xff\xfe"}}}', headers={"Content-Type": "application/json"}), "not UTF-8"),
+        (httpx.Response(200, content=b'{"data": {"attrib', headers={"Content-Type": "application/json"}), "not valid JSON"),
+        (httpx.Response(200, content=b'{"data": NaN}', headers={"Content-Type": "application/json"}), "not valid JSON"),
+    ],
+    ids=["empty", "html", "204", "list", "data-null", "missing-field", "bad-encoding", "truncated", "nan"],
+)  # fmt: skip
+def test_an_unusable_2xx_answer_is_an_unexpected_answer_error(answer: httpx.Response, says: str) -> None:
+    client, slept = make_client(lambda request: answer)
+    with pytest.raises(KustomerUnexpectedAnswerError) as info:
+        client.register_version(REGISTER)
+    message = str(info.value)
+    assert f"POST /v1/apps/available answered {answer.status_code} with" in message
+    assert says in message
+    assert "kustomer:baseUrl" in message  # what to do
+    assert info.value.__cause__ is None and info.value.__context__ is None  # no JSONDecodeError or ValidationError
+    assert slept == []
+
+
+def test_a_redirect_names_the_base_url_and_never_asks_to_fix_the_input() -> None:
+    location = "https://login.example/sso?access_token=tok-0123456789abcdef&next=/v1"
+    client, slept = make_client(lambda request: httpx.Response(302, headers={"Location": location}))
+    with pytest.raises(KustomerRedirectError) as info:
+        client.register_version(REGISTER)
+    message = str(info.value)
+    assert "POST /v1/apps/available answered 302, a redirect to https://login.example/sso" in message
+    assert "kustomer:baseUrl" in message and "fix that input" not in message
+    assert "tok-0123456789abcdef" not in message
+    assert slept == []
+
+
+def test_a_redirect_to_an_invalid_location_is_a_redirect_error() -> None:
+    client, _ = make_client(lambda request: httpx.Response(301, headers={"Location": "A:0"}))
+    with pytest.raises(KustomerRedirectError, match="not a valid URL"):
+        client.list_available()
+
+
+def test_a_401_that_speaks_of_a_role_names_the_missing_role() -> None:
+    body = {"errors": [{"status": "401", "code": "unauthorized", "detail": "Missing required role(s): org.admin.apps"}]}
+    client, _ = make_client(lambda request: httpx.Response(401, json=body))
+    with pytest.raises(KustomerPermissionError) as info:
+        client.register_version(REGISTER)
+    assert info.value.status_code == 401
+    assert "lacks the role org.admin.apps" in str(info.value)
+
+
+def test_an_undocumented_status_is_not_blamed_on_the_input() -> None:
+    client, _ = make_client(lambda request: httpx.Response(405, text="Method Not Allowed"))
+    with pytest.raises(KustomerUnexpectedAnswerError) as info:
+        client.register_version(REGISTER)
+    assert "answered 405: Method Not Allowed" in str(info.value)
+    assert "fix that input" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, content=b""),
+        httpx.Response(200, json={"data": {"attributes": {"clientSecret": "rotated-0123456789abcdef"}}}),
+        httpx.Response(200, content=b"<html>ok</html>", headers={"Content-Type": "text/html"}),
+    ],
+    ids=["empty", "no-client-id", "html"],
+)
+def test_an_unreadable_mint_says_the_secret_was_probably_rotated(answer: httpx.Response) -> None:
+    client, _ = make_client(lambda request: answer)
+    with pytest.raises(KustomerMintUnreadableError) as info:
+        client.mint_secret(NAME)
+    message = str(info.value)
+    assert info.value.secret_probably_rotated
+    assert "probably generated it anyway" in message and "revokes the app's previous secret" in message
+    assert "Run `pulumi up` again: it mints a new secret" in message
+    assert "rotated-0123456789abcdef" not in message + repr(info.value)
+
+
+def test_a_mint_whose_answer_is_lost_says_the_secret_may_be_rotated() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    client, _ = make_client(handler, attempts=1)
+    with pytest.raises(KustomerTransportError) as info:
+        client.mint_secret(NAME)
+    assert info.value.ambiguous and info.value.secret_probably_rotated
+    assert "may have reached Kustomer" in str(info.value)
+
+
+def test_a_mint_refused_before_it_was_sent_is_not_a_rotation() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client, _ = make_client(handler, attempts=1)
+    with pytest.raises(KustomerTransportError) as info:
+        client.mint_secret(NAME)
+    assert not info.value.ambiguous and not info.value.secret_probably_rotated
+
+
+def test_pages_end_at_a_null_next_link() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        page = int(request.url.params.get("page", "1"))
+        meta = {"page": page, "pageSize": 1, "total": 2, "totalPages": 2}
+        links = {"self": f"/v1/apps/available?page={page}&pageSize=1", "prev": None, "next": None}
+        if page == 1:
+            links["next"] = "/v1/apps/available?page=2&pageSize=1"
+        return httpx.Response(200, json={"data": [available(f"a{page}_{ORG}", "1.0.0")], "meta": meta, "links": links})
+
+    client, _ = make_client(handler)
+    assert [a.name for a in client.list_available()] == [f"a1_{ORG}", f"a2_{ORG}"]
+    assert seen == ["/v1/apps/available", "/v1/apps/available?page=2&pageSize=1"]
+
+
+def test_a_next_link_carrying_a_token_is_never_printed() -> None:
+    link = "https://evil.example/v1/apps/available?page=2&access_token=tok-0123456789abcdef"
+    client, _ = make_client(lambda request: httpx.Response(200, json={"data": [], "links": {"next": link}}))
+    with pytest.raises(KustomerUnexpectedAnswerError) as info:
+        client.list_available()
+    assert "another host (evil.example)" in str(info.value)
+    assert "tok-0123456789abcdef" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "api_key", "says"),
+    [
+        ("https://user:hunter2-password@acme.api.kustomerapp.com", API_KEY, "must not contain a user name or password"),
+        ("https://acme.api.kustomerapp.com\n", API_KEY, "control characters"),
+        ("https://acmé.api.kustomerapp.com", API_KEY, "xn--"),
+        ("https://acme.api.kustomerapp.com:99999", API_KEY, "port"),
+        ("https://acme.api.kustomerapp.com", "key-with-zero-width\u200b-space", "invisible"),
+        ("https://acme.api.kustomerapp.com", "kéy-0123456789", "non-ASCII"),
+    ],
+)
+def test_a_bad_base_url_or_key_is_a_config_error_that_shows_no_secret(base_url: str, api_key: str, says: str) -> None:
+    with pytest.raises(KustomerConfigError, match=says) as info:
+        KustomerClient(base_url=base_url, api_key=api_key)
+    assert "hunter2-password" not in str(info.value)
+    assert api_key not in str(info.value)
+
+
+# -- a hard deadline per attempt and a cap on the answer, against a real socket server ------------------
+
+QUICK = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, total_budget=1.5, attempt_deadline=0.5)
+#: Slack for a loaded machine (two cores shared by four developers) over the 1.5 s budget.
+SLACK = 1.5
+
+
+class MisbehavingServer:
+    """A TCP server on 127.0.0.1 that answers every connection with ``serve(connection)`` in a thread."""
+
+    def __init__(self, serve: Callable[[socket.socket], None]) -> None:
+        self._serve = serve
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.connections = 0
+        self.sent = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)  # the request (small: a GET or a short JSON body)
+            try:
+                self._serve(connection)
+            except OSError:  # the client gave up and closed: that is the point
+                pass
+
+    def send(self, connection: socket.socket, data: bytes) -> None:
+        connection.sendall(data)
+        self.sent += len(data)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Callable[[MisbehavingServer, socket.socket], None]], MisbehavingServer]]:
+    servers: list[MisbehavingServer] = []
+
+    def start(behaviour: Callable[[MisbehavingServer, socket.socket], None]) -> MisbehavingServer:
+        server: MisbehavingServer
+        server = MisbehavingServer(lambda connection: behaviour(server, connection))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def trickle_headers(server: MisbehavingServer, connection: socket.socket) -> None:
+    """A status line and headers, one byte every 50 ms, forever: each read gets a byte well within 30 s."""
+    for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "):
+        server.send(connection, bytes([byte]))
+        time.sleep(0.05)
+
+
+def trickle_body(server: MisbehavingServer, connection: socket.socket) -> None:
+    server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+    while True:
+        server.send(connection, b" ")
+        time.sleep(0.05)
+
+
+CHUNK = b"[" * 65536
+
+
+def endless_body(server: MisbehavingServer, connection: socket.socket) -> None:
+    server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+    while True:
+        server.send(connection, CHUNK)
+
+
+def deadline_client(url: str, **kwargs: Any) -> KustomerClient:
+    return KustomerClient(base_url=url, api_key=API_KEY, retry=QUICK, seed=1, **kwargs)
+
+
+@pytest.mark.parametrize("behaviour", [trickle_headers, trickle_body], ids=["headers", "body"])
+def test_a_trickling_server_fails_within_the_budget(serve: Any, behaviour: Any) -> None:
+    server = serve(behaviour)
+    with deadline_client(server.url) as client:
+        started = time.monotonic()
+        with pytest.raises(KustomerTransportError, match="no complete answer within its deadline") as info:
+            client.list_available()
+        took = time.monotonic() - started
+    assert took < QUICK.total_budget + SLACK, took
+    assert took >= QUICK.attempt_deadline  # it did wait for the server, up to the deadline
+    assert server.connections >= 2  # a GET that timed out is retried within the budget
+    assert not info.value.retried_after_ambiguous  # a GET changes nothing
+
+
+def test_a_trickled_post_is_an_ambiguous_failure(serve: Any) -> None:
+    server = serve(trickle_headers)
+    with deadline_client(server.url) as client:
+        with pytest.raises(KustomerTransportError) as info:
+            client.register_version(REGISTER)
+    assert info.value.ambiguous and info.value.retried_after_ambiguous
+
+
+def test_an_endless_body_stops_at_the_cap_with_bounded_memory(serve: Any) -> None:
+    server = serve(endless_body)
+    cap = 1024 * 1024
+    with deadline_client(server.url, max_answer_bytes=cap) as client:
+        tracemalloc.start()
+        try:
+            started = time.monotonic()
+            with pytest.raises(KustomerUnexpectedAnswerError, match=r"larger than the 1 MiB") as info:
+                client.list_available()
+            took = time.monotonic() - started
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert took < QUICK.total_budget + SLACK
+    assert server.sent > cap  # the server kept sending; the client read up to the cap and hung up
+    assert peak < 4 * cap, f"peak {peak} bytes for a cap of {cap}"
+    assert info.value.status_code == 200

@@ -68,7 +68,9 @@ def installs_of_version(principal: CanRead, name: str, version: str, context: Co
     return {"data": context.store.installs_of(principal.org, name, version)}
 
 
-@router.post("/available/{name:appname}/secret")
+# Exactly the documented forms: the seed tutorial's curl `POST /v1/apps/available/{name}/secret/` (trailing
+# slash), and the newer docs' `POST /v1/apps/available/{name}-{version}/secret` (none). The other spellings
+# are 404 (the app is built with redirect_slashes=False), never more lenient than the documents.
 @router.post("/available/{name:appname}/secret/")
 def mint_secret(principal: CanWrite, name: str, context: Context) -> dict[str, Any]:
     """Mint a client secret (seed form); answers the latest version's record."""
@@ -76,7 +78,6 @@ def mint_secret(principal: CanWrite, name: str, context: Context) -> dict[str, A
 
 
 @router.post("/available/{name:appname}-{version}/secret")
-@router.post("/available/{name:appname}-{version}/secret/")
 def mint_secret_for_version(principal: CanWrite, name: str, version: str, context: Context) -> dict[str, Any]:
     """Mint a client secret (versioned form); answers that version's record."""
     return {"data": context.store.mint_secret(principal.org, name, version)}

@@ -43,12 +43,23 @@ def _positive_int(request: Request, name: str, default: int) -> int:
 
 
 def paginate(request: Request, items: list[dict[str, Any]], default_size: int) -> dict[str, Any]:
-    """One page of `items` with JSON:API `links` (`next` only when another page follows)."""
+    """One page of `items`, with `meta` and `links` as Kustomer's "Pagination" doc page describes them.
+
+    `meta`: `page`, `pageSize`, `total` (items in the whole list), `totalPages` (at least 1: an empty
+    list is one empty page, ours). `links`: `self`, `first`, `prev` (`null` on the first page) and
+    `next` (`null` on the last page) [doc, "Pagination"].
+    """
     page = _positive_int(request, "page", 1)
     size = _positive_int(request, "pageSize", default_size)
     path = request.url.path
+    total = len(items)
+    total_pages = max(1, -(-total // size))
     start = (page - 1) * size
-    links = {"self": rules.page_link(path, page, size)}
-    if start + size < len(items):
-        links["next"] = rules.page_link(path, page + 1, size)
-    return {"data": items[start : start + size], "links": links}
+    links = {
+        "self": rules.page_link(path, page, size),
+        "first": rules.page_link(path, 1, size),
+        "prev": rules.page_link(path, min(page - 1, total_pages), size) if page > 1 else None,
+        "next": rules.page_link(path, page + 1, size) if page < total_pages else None,
+    }
+    meta = {"page": page, "pageSize": size, "total": total, "totalPages": total_pages}
+    return {"data": items[start : start + size], "meta": meta, "links": links}
