@@ -13,7 +13,6 @@ from typing import Any, Final, Literal
 __all__ = [
     "APP_NAME_MAX_LENGTH",
     "APP_NAME_PATTERN",
-    "CLIENT_ID_STABLE_ACROSS_VERSIONS",
     "CLIENT_SECRET_PROBE_GRANT_TYPE",
     "CLIENT_SECRET_PROBE_REFRESH_TOKEN",
     "INSTALLED",
@@ -51,8 +50,6 @@ INSTALLED: Final = "installed"
 INSTALL_FAILED: Final = "install_failed"
 INSTALL_TERMINAL_STATUSES: Final = frozenset({INSTALLED, INSTALL_FAILED})
 
-#: One OAuth client per app name: later versions keep the client id of the first.
-CLIENT_ID_STABLE_ACROSS_VERSIONS: Final = True
 #: A mint for an app with no installed version is refused: the tutorial's order is register, install, then
 #: the secret ("Install the app before you continue to Step 2: Generate a client secret"), but Kustomer's docs
 #: do not say what a premature mint answers. We expect 409 (the app's state, not the request, is wrong); the
