@@ -96,8 +96,10 @@ DEFAULT_RATE_LIMIT = 1000
 # A key lacking a role: 403 by default (HTTP's meaning, RFC 9110 §15.5.4); Kustomer's older error
 # reference lists 401 for it, which the fault setting `missing_role_status` reproduces.
 MISSING_ROLE_STATUS = 403
+# Registering, installing and minting need both roles [doc: "API keys and roles"; seed tutorial, prerequisites].
 ADMIN_KEY_ROLES: tuple[str, ...] = ("org.admin.apps", "org.permission.apps")
 WRITE_ROLES: tuple[str, ...] = ("org.admin.apps", "org.permission.apps")  # all of them
+# Reads need org.permission.apps.read; the legacy read roles still work [doc: "API keys and roles"].
 READ_ROLES: tuple[str, ...] = (  # any of them
     "org.permission.apps.read",
     "org.admin.apps.read",
@@ -110,16 +112,20 @@ OFFLINE_ACCESS = "offline_access"  # asks for a refresh token [doc: seed tutoria
 USER_NAME = "Simulator User"
 
 # --- app definitions --------------------------------------------------------------------------------
-# Matched whole (`fullmatch`: a `$` would let a trailing newline through) and ASCII only.
+# "No spaces or dashes" [doc: "Register and install", "App definition"]; lowercase, digits and `_` with a
+# letter first is our reading of its examples [ours]. Matched whole (`fullmatch`: a `$` would let a trailing
+# newline through) and ASCII only.
 APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # The namespaced name (`<app>_<orgId>` for private apps) may be at most this long [ours].
 MAX_APP_NAME_LENGTH = 64
-# semver.org's grammar, with ASCII digits only (`\d` would take any Unicode digit); matched whole.
+# `version` is semver MAJOR.MINOR.PATCH with an optional pre-release [doc: "Versioning"]: semver.org's grammar,
+# with ASCII digits only (`\d` would take any Unicode digit); matched whole.
 SEMVER_PATTERN = re.compile(
     r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
     r"(?:-((?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*))?"
 )
-DEFAULT_VISIBILITY = "private"
+DEFAULT_VISIBILITY = "private"  # without `visibility` an app is private, so namespaced [ours]
+# The strict schema: an unknown top-level key fails registration with 400 [doc: "App definition"].
 KNOWN_TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     "app version title visibility description iconUrl redirectUris tags roles settings auth klasses kviews "
     "widgets hooks triggers actions workflows commands outboundWebhooks i18n changelog dependencies "
