@@ -116,6 +116,8 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
         licenses = [n for n in names if "/licenses/" in n]
         license_text = archive.read(licenses[0]).decode() if licenses else ""
     assert "kustomer_provider/py.typed" in names
+    sources = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "kustomer_provider").rglob("*.py")}
+    assert sources - set(names) == set()  # every module ships, the simulator's included
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "examples/"))]
     assert metadata["License-Expression"] == "Apache-2.0"
     assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
