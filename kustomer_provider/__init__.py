@@ -6,8 +6,12 @@ The layout follows the flow of a ``pulumi up``: the program declares resources (
 ``app_secret``, ``app_installs``: each provider beside its resource), whose providers call the API client (``client``,
 with ``models`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
 for Kustomer that the provider code never imports.
+
+``__version__`` is the installed distribution's version (``kustomer-pulumi``), ``"0+unknown"`` when the
+package runs from a source tree that was never installed.
 """
 
+from ._version import __version__
 from .app_installs import KustomerAppInstalls
 from .app_secret import KustomerAppSecret
 from .errors import (
@@ -52,4 +56,5 @@ __all__ = [
     "KustomerServerError",
     "KustomerTransportError",
     "KustomerUnexpectedAnswerError",
+    "__version__",
 ]

@@ -52,6 +52,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from . import assumptions
+from ._version import __version__
 from .connection import check_api_key, check_base_url
 from .errors import (
     KustomerAPIError,
@@ -87,14 +88,13 @@ __all__ = [
     "RetryPolicy",
 ]
 
-__version__: Final = "0.1.0"
-
 #: Connect quickly or fail; allow Kustomer time to answer a register or a mint (per read).
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 #: Enough connections for the provider host's four worker threads, kept alive between requests.
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
 #: The largest answer body read (4 MiB): a page of 100 app versions is a few hundred KiB.
 DEFAULT_MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
+#: Names the installed version (``kustomer_provider.__version__``), so Kustomer support can tell releases apart.
 USER_AGENT: Final = f"kustomer-pulumi/{__version__} (+https://github.com/; pulumi dynamic provider)"
 #: A listing longer than this many pages is a server bug (a next link that never ends).
 _MAX_PAGES: Final = 1000

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import rules
+from .extra import SimulatorExtraMissing, require_simulator_extra
 from .settings import KeySpec, SimulatorSettings, parse_key_spec
 
 __all__ = ["API_KEY_ENV", "CONTROL_TOKEN_ENV", "build_parser", "main", "settings_from_args", "warn_if_exposed"]
@@ -132,10 +133,15 @@ def warn_if_exposed(host: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the simulator until interrupted; 1 when it cannot start."""
+    """Run the simulator until interrupted; 1 when it cannot start (the `simulator` extra missing, say)."""
+    settings = settings_from_args(argv)  # before the extra's check, so --help works without it
+    try:
+        require_simulator_extra()
+    except SimulatorExtraMissing as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return 1
     from .server import serve  # uvicorn only when serving
 
-    settings = settings_from_args(argv)
     warn_if_exposed(settings.host)
     try:
         serve(settings)

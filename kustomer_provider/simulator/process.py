@@ -19,6 +19,7 @@ import httpx
 
 from . import rules
 from .cli import settings_from_args
+from .extra import require_simulator_extra
 
 __all__ = ["SimulatorProcess"]
 
@@ -70,9 +71,14 @@ class SimulatorProcess:
     # --- life cycle --------------------------------------------------------------------------------
 
     def start(self) -> SimulatorProcess:
-        """Start the child and wait until it prints its base URL."""
+        """Start the child and wait until it prints its base URL.
+
+        Raises :class:`~kustomer_provider.simulator.SimulatorExtraMissing` (an ImportError naming
+        ``kustomer-pulumi[simulator]``) when the simulator's web stack is not installed.
+        """
         if self._proc is not None:
             raise RuntimeError("simulator already started")
+        require_simulator_extra()  # the child would fail the same way, with less to go on
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "kustomer_provider.simulator", *self.args],

@@ -1,0 +1,39 @@
+"""``kustomer_provider.__version__`` comes from the installed distribution, and every request names it."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import httpx
+import pytest
+
+import kustomer_provider
+from kustomer_provider import _version
+from kustomer_provider.client import KustomerClient
+
+
+def test_every_request_names_the_installed_version_in_its_user_agent() -> None:
+    installed = importlib.metadata.version("kustomer-pulumi")
+    agents: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        agents.append(request.headers["User-Agent"])
+        return httpx.Response(200, json={"data": [], "links": {"next": None}})
+
+    client = KustomerClient(
+        base_url="https://acme.api.kustomerapp.com", api_key="made-up-key-0123", transport=httpx.MockTransport(handler)
+    )
+    with client:
+        assert client.list_available() == []
+    assert kustomer_provider.__version__ == installed
+    assert agents and all(agent.startswith(f"kustomer-pulumi/{installed} ") for agent in agents)
+
+
+def test_a_source_tree_that_was_never_installed_says_its_version_is_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(_version, "version", not_installed)
+    assert _version._installed_version() == "0+unknown"
