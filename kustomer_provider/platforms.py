@@ -204,6 +204,8 @@ class Platform:
     rotation_steps: tuple[str, ...]
     #: Where each fact above comes from: attribute name -> ``[seed]``/``[doc]``/``[3p]``/``[ours]`` and a note.
     sources: Mapping[str, str]
+    #: The length of every client secret of the platform, where it is documented.
+    client_secret_length: int | None = None
 
     def token_url(self, client_id: str, endpoint_base_url: str | None = None) -> str:
         """The token endpoint for ``client_id`` (Komerza's: the exchange URL up to ``/exchange``; the code is
@@ -488,6 +490,7 @@ KOMERZA: Final = Platform(
             "rotation_steps": "[ours] the seed describes no rotation: the dashboard's application page",
         }
     ),
+    client_secret_length=72,
 )
 
 APALEO: Final = Platform(
