@@ -58,7 +58,7 @@ class SimulatorProcess:
         self.api_key: str = settings.api_key
         self.control_token: str = settings.control_token or secrets.token_urlsafe(24)
         if settings.control_token is None:
-            self.args += ["--control-token", self.control_token]
+            self.args.append(f"--control-token={self.control_token}")  # "=": a token may start with "-"
         self.startup_timeout = startup_timeout
         self.url: str = ""
         self._proc: subprocess.Popen[bytes] | None = None
