@@ -5,14 +5,25 @@ Reads ``kustomer:apps`` (one or more apps) from the stack config and declares, i
 (it registers and starts its install), one ``KustomerAppInstalls`` that waits for all the installs
 together, and a ``KustomerAppSecret`` for each app that depends on it, so every secret is minted once the
 installs are final. Exports ``apps``: per app the values a consumer (StackOne, another stack, a CI secret
-store) needs, ``clientSecret`` encrypted. No HTTP and no provider logic here.
+store) needs, ``clientSecret`` encrypted.
+
+Reads ``kustomer:registeredClients`` too (optional): OAuth clients registered by hand on Teamwork.com, Komerza
+or apaleo, each secret from the secret config key its item names. Declares a ``RegisteredOAuthClient`` for each
+and exports ``registeredClients``, keyed by the item's name, in the shape of ``apps``. No HTTP and no provider
+logic here.
 """
 
 import pulumi
 
-from kustomer_provider import KustomerAppInstalls, KustomerAppSecret, KustomerConfigError, KustomerPrivateApp
+from kustomer_provider import (
+    KustomerAppInstalls,
+    KustomerAppSecret,
+    KustomerConfigError,
+    KustomerPrivateApp,
+    RegisteredOAuthClient,
+)
 from kustomer_provider.connection import oauth_endpoints, resolve_endpoint
-from kustomer_provider.stack_config import load_apps
+from kustomer_provider.stack_config import load_apps, load_registered_clients
 
 config = pulumi.Config("kustomer")
 
@@ -67,3 +78,41 @@ for spec, app in zip(apps, declared, strict=True):
     }
 
 pulumi.export("apps", exported)
+
+# Each client's secret: the kustomer:* secret config key its item names (a plaintext one is refused).
+registered = load_registered_clients(
+    config.get_object,
+    lambda key: (config.get(key.removeprefix("kustomer:")), pulumi.runtime.is_config_secret(key)),
+)
+exported_clients: dict[str, pulumi.Input[dict[str, object]]] = {}
+for item in registered:
+    given = item.inputs
+    client = RegisteredOAuthClient(
+        item.name,
+        platform=given.platform,
+        client_id=given.client_id,
+        client_secret=pulumi.Output.secret(given.client_secret),
+        redirect_uris=given.redirect_uris,
+        scopes=given.scopes,
+        site=given.site,
+        origin=given.origin,
+        client_code=given.client_code,
+        secret_created_on=given.secret_created_on,
+        rotate_after_days=given.rotate_after_days,
+        rotation_due_fails=given.rotation_due_fails,
+        endpoint_base_url=given.endpoint_base_url,
+    )
+    exported_clients[item.name] = {
+        "platform": client.platform,
+        "clientId": client.client_id,
+        "clientSecret": client.client_secret,
+        "redirectUris": client.redirect_uris,
+        "scopes": client.scopes,
+        "authorizeUrl": client.authorize_url,
+        "tokenUrl": client.token_url,
+        "rotateAt": client.rotate_at,
+        "fingerprint": client.fingerprint,
+        "verification": client.verification,
+    }
+
+pulumi.export("registeredClients", exported_clients)

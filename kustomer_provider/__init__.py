@@ -1,9 +1,10 @@
 """Kustomer private OAuth apps and their client secrets as Pulumi dynamic resources.
 
-    from kustomer_provider import KustomerAppInstalls, KustomerAppSecret, KustomerPrivateApp
+    from kustomer_provider import KustomerAppInstalls, KustomerAppSecret, KustomerPrivateApp, RegisteredOAuthClient
 
 The layout follows the flow of a ``pulumi up``: the program declares resources (``private_app``,
-``app_secret``, ``app_installs``: each provider beside its resource), whose providers call the API client (``client``,
+``app_secret``, ``app_installs``, and ``registered_client`` for the OAuth clients of other platforms, described as
+data in ``platforms``: each provider beside its resource), whose providers call the API client (``client``,
 with ``models`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
 for Kustomer that the provider code never imports.
 
@@ -34,6 +35,7 @@ from .errors import (
     KustomerUnexpectedAnswerError,
 )
 from .private_app import KustomerPrivateApp
+from .registered_client import RegisteredClientRejectedError, RegisteredOAuthClient
 
 __all__ = [
     "KustomerAPIError",
@@ -56,5 +58,7 @@ __all__ = [
     "KustomerServerError",
     "KustomerTransportError",
     "KustomerUnexpectedAnswerError",
+    "RegisteredClientRejectedError",
+    "RegisteredOAuthClient",
     "__version__",
 ]

@@ -1,4 +1,5 @@
-"""The program's stack configuration: the ``kustomer:apps`` list, validated before any resource exists.
+"""The program's stack configuration: the ``kustomer:apps`` and ``kustomer:registeredClients`` lists, validated
+before any resource exists.
 
 Pulumi's project schema (``Pulumi.yaml``) types config only as string, integer, boolean or array, so
 a list of objects cannot be typed there; this model is its schema. Every field has the same type as the
@@ -9,7 +10,9 @@ resource argument, and a ``null`` counts as not given in both. An error names th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,8 +35,16 @@ from .models import (
     path_part,
     validate_inputs,
 )
+from .platform_inputs import RegisteredClientInputs
 
-__all__ = ["APPS_KEY", "AppConfig", "load_apps"]
+__all__ = [
+    "APPS_KEY",
+    "REGISTERED_CLIENTS_KEY",
+    "AppConfig",
+    "RegisteredClientConfig",
+    "load_apps",
+    "load_registered_clients",
+]
 
 APPS_KEY: Final = "kustomer:apps"
 
@@ -113,3 +124,131 @@ def load_apps(get_object: Callable[[str], Any]) -> list[AppConfig]:
     if problems:
         raise KustomerConfigError("Invalid stack config:\n  " + "\n  ".join(problems))
     return [app for _, app in apps]
+
+
+# ---------------------------------------------------------------------------------------------------
+# kustomer:registeredClients: OAuth clients registered by hand on other platforms
+
+REGISTERED_CLIENTS_KEY: Final = "kustomer:registeredClients"
+_CONFIG_NAMESPACE: Final = "kustomer:"
+#: The resource inputs an item gives, by their camelCase key (``client_secret`` comes from a secret key instead).
+_ITEM_FIELDS: Final = {to_camel(name): name for name in RegisteredClientInputs.model_fields if name != "client_secret"}
+_CLIENT_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}", re.ASCII)
+_CONFIG_KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}", re.ASCII)
+#: Reads a full config key: ``(its value or None, whether it is a secret)``.
+SecretReader = Callable[[str], tuple[str | None, bool]]
+
+
+@dataclass(frozen=True)
+class RegisteredClientConfig:
+    """One item of ``kustomer:registeredClients``: its name, the key holding its secret, the resource inputs."""
+
+    name: str
+    #: The full config key of the client secret (``kustomer:teamworkClientSecret``).
+    secret_key: str
+    #: The inputs, validated by the resource's own model; ``client_secret`` in plaintext, for the program to wrap.
+    inputs: RegisteredClientInputs = field(repr=False)
+
+
+def _client_path(loc: tuple[int | str, ...]) -> str:
+    return REGISTERED_CLIENTS_KEY + "".join(path_part(part) for part in loc)
+
+
+def _item_problems(
+    index: int, item: Mapping[str, Any], read_secret: SecretReader
+) -> tuple[list[str], RegisteredClientConfig | None]:
+    problems: list[str] = []
+    name = item.get("name")
+    if not isinstance(name, str) or _CLIENT_NAME.fullmatch(name) is None:
+        problems.append(
+            f"{_client_path((index, 'name'))}: is required: the client's name in the stack outputs (letters, digits, "
+            "'_' and '-', starting with a letter), such as 'teamwork_desk'"
+        )
+    if "clientSecret" in item:
+        problems.append(
+            f"{_client_path((index, 'clientSecret'))}: must not be in the stack file: store the secret encrypted "
+            "(`pulumi config set --secret kustomer:<key> <secret>`) and name the key in clientSecretKey"
+        )
+    key = item.get("clientSecretKey")
+    secret_key = None
+    if not isinstance(key, str) or _CONFIG_KEY.fullmatch(key.removeprefix(_CONFIG_NAMESPACE)) is None:
+        problems.append(
+            f"{_client_path((index, 'clientSecretKey'))}: is required: the name of the secret config key that holds "
+            "the client secret, such as 'teamworkClientSecret' for kustomer:teamworkClientSecret"
+        )
+    else:
+        secret_key = _CONFIG_NAMESPACE + key.removeprefix(_CONFIG_NAMESPACE)
+    values: dict[str, Any] = {}
+    for item_key, value in item.items():
+        if item_key in ("name", "clientSecretKey", "clientSecret"):
+            continue
+        if item_key not in _ITEM_FIELDS:
+            problems.append(
+                f"{_client_path((index, str(item_key)))}: is not a field of a registered client (check the spelling; "
+                "see Pulumi.yaml for the fields)"
+            )
+            continue
+        values[_ITEM_FIELDS[item_key]] = value
+    if secret_key is not None:
+        secret, is_secret = read_secret(secret_key)
+        if secret is None:
+            problems.append(
+                f"{_client_path((index, 'clientSecretKey'))}: {secret_key} is not set: "
+                f"`pulumi config set --secret {secret_key} <the client secret from the platform's dashboard>`"
+            )
+        elif not is_secret:
+            problems.append(
+                f"{secret_key} (named by {_client_path((index, 'clientSecretKey'))}) is stored in plaintext in the "
+                f"stack file. Store it encrypted: `pulumi config set --secret {secret_key} <secret>`."
+            )
+        else:
+            values["client_secret"] = secret
+    # Stack config holds no unknowns: every value is judged as it is, by the resource's own model.
+    inputs, failures = validate_inputs(RegisteredClientInputs, values, allow_unknown=False)
+    for failure in failures:
+        if failure.loc[:1] == ("client_secret",):
+            if "client_secret" in values:  # a missing secret is reported above, by its key
+                named_by = _client_path((index, "clientSecretKey"))
+                problems.append(f"{secret_key} (named by {named_by}): {failure.message}")
+            continue
+        loc = (to_camel(str(failure.loc[0])), *failure.loc[1:]) if failure.loc else ()
+        problems.append(f"{_client_path((index, *loc))}: {failure.message}")
+    if problems or inputs is None or not isinstance(name, str) or secret_key is None:
+        return problems, None
+    return problems, RegisteredClientConfig(name, secret_key, inputs)
+
+
+def load_registered_clients(
+    get_object: Callable[[str], Any], read_secret: SecretReader
+) -> list[RegisteredClientConfig]:
+    """Read and validate ``kustomer:registeredClients`` (optional: none is an empty list).
+
+    ``get_object`` is ``pulumi.Config("kustomer").get_object``; ``read_secret`` reads a full config key and says
+    whether it is a secret (the program: ``config.get`` and ``pulumi.runtime.is_config_secret``). Every item is
+    judged by ``RegisteredOAuthClient``'s own model, its failures named by the stack file's key path
+    (``kustomer:registeredClients[0].redirectUris[1]``); a secret stored in plaintext is refused.
+    """
+    raw = get_object("registeredClients")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise KustomerConfigError(f"{REGISTERED_CLIENTS_KEY} must be a list of clients; got {type(raw).__name__}")
+    clients: list[RegisteredClientConfig] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            problems.append(f"{_client_path((index,))}: must be a map of a client's fields (name, platform, ...)")
+            continue
+        found, client = _item_problems(index, item, read_secret)
+        problems += found
+        if client is not None:
+            if client.name in seen:
+                first = seen[client.name]
+                where = _client_path((index, "name"))
+                problems.append(f"{where}: {client.name!r} is already registeredClients[{first}]")
+            seen.setdefault(client.name, index)
+            clients.append(client)
+    if problems:
+        raise KustomerConfigError("Invalid stack config:\n  " + "\n  ".join(problems))
+    return clients

@@ -48,6 +48,21 @@ def simulator(request: pytest.FixtureRequest) -> Iterator[SimulatorProcess]:
 
 EngineFactory = Callable[..., Engine]
 
+#: The secrets of the dev stack's registeredClients: the simulator's built-in dev clients (platforms-contract,
+#: docs/simulator.md), local-only values, given as secret config as scripts/dev-up sets them.
+DEV_CLIENT_SECRETS: dict[str, str] = {
+    "kustomer:teamworkClientSecret": "sim-dev-teamwork-secret",
+    "kustomer:komerzaClientSecret": "sim-dev-komerza-secret-".ljust(72, "x"),
+    "kustomer:apaleoClientSecret": "sim-dev-apaleo-secret",
+}
+
+
+def clients_pointed_at(config: dict[str, Any], url: str) -> list[dict[str, Any]]:
+    """The stack's ``kustomer:registeredClients``, those aimed at the dev simulator aimed at ``url`` instead."""
+    dev_url = dev_stack_config()["kustomer:baseUrl"]
+    clients = config.get("kustomer:registeredClients") or []
+    return [{**c, "endpointBaseUrl": url} if c.get("endpointBaseUrl") == dev_url else c for c in clients]
+
 
 @pytest.fixture
 def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
@@ -58,7 +73,9 @@ def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
         nonlocal count
         count += 1
         stack_config = {**dev_stack_config(), "kustomer:baseUrl": simulator.url, **(config or {})}
-        secret_config = kwargs.pop("secret_config", {"kustomer:apiKey": simulator.api_key})
+        if stack_config.get("kustomer:registeredClients"):
+            stack_config["kustomer:registeredClients"] = clients_pointed_at(stack_config, simulator.url)
+        secret_config = {**DEV_CLIENT_SECRETS, **kwargs.pop("secret_config", {"kustomer:apiKey": simulator.api_key})}
         options: dict[str, Any] = {"config": stack_config, "secret_config": secret_config, **kwargs}
         if program is not None:
             options["program"] = program

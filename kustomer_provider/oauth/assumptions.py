@@ -11,9 +11,11 @@ from typing import Final
 from ..assumptions import CLIENT_SECRET_PROBE_REFRESH_TOKEN, SECRET_DEAD_ERRORS, SECRET_LIVE_ERRORS
 
 __all__ = [
+    "API_CHECKS",
     "AUTHORIZE_ACCEPTED_STATUSES",
     "CLIENT_SECRET_PROBE_REFRESH_TOKEN",
     "LEGACY_API_BASE_URL",
+    "PKCE_PLATFORMS",
     "SECRET_ACCEPTED_ERRORS",
     "SECRET_REJECTED_ERRORS",
 ]
@@ -31,3 +33,23 @@ SECRET_REJECTED_ERRORS: Final = SECRET_DEAD_ERRORS
 
 #: The API host for ``--legacy-hosts`` without an org or base URL: the seed tutorial's.
 LEGACY_API_BASE_URL: Final = "https://api.kustomerapp.com"
+
+# --- the other platforms (Teamwork.com, Komerza, apaleo) --------------------------------------------------
+# What they are is in ``kustomer_provider.platforms`` (endpoints, exchange, verification); these are the helper's
+# own choices beside it.
+
+#: Platforms whose login sends a PKCE (RFC 7636, S256) challenge. apaleo's identity server is an IdentityServer,
+#: which supports PKCE for the code flow, though apaleo's docs do not mention it [ours]. Teamwork's and Komerza's
+#: documents describe no PKCE parameter, so their logins run without it (``state`` still ties the answer to the
+#: login) [seed][doc].
+PKCE_PLATFORMS: Final = frozenset({"apaleo"})
+
+#: The endpoint ``verify`` calls with a platform's token to see that the API accepts it, and its source.
+API_CHECKS: Final = {
+    # [3p: Teamwork's own MCP server code] answers user_id, installation_id, url for the bearer token.
+    "teamwork": "https://www.teamwork.com/launchpad/v1/userinfo.json",
+    # [ours] Komerza's store list; the seed names no endpoint (its key reads the stores the user granted).
+    "komerza": "https://api.komerza.com/stores",
+    # [doc: apaleo Account API] the account of the token; needs the account.read scope.
+    "apaleo": "https://api.apaleo.com/account/v1/accounts/current",
+}

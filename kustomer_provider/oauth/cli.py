@@ -26,15 +26,19 @@ import httpx
 
 from ..assumptions import secret_fingerprint
 from ..errors import KustomerError
+from ..platforms import PLATFORM_NAMES, Platform, get_platform
 from ..redaction import redact
-from .client import Check, OAuthClient, build_authorize_url
+from .client import DEFAULT_TIMEOUT, Check, OAuthClient, build_authorize_url
 from .errors import OAuthHelperError, OAuthInputError
-from .inputs import ENVIRONMENT, Inputs, resolve_inputs
+from .inputs import DEFAULT_LOOPBACK_REDIRECT_URI, ENVIRONMENT, Inputs, resolve_inputs
 from .loopback import LoopbackServer, check_loopback_redirect_uri
 from .pkce import new_pkce, new_state
+from .platform_flow import PlatformFlow, endpoint_base_from_url
 from .tokens import TOKEN_FILE_MODE, TokenSet, default_token_file, is_private, read_token_file, write_token_file
 
-__all__ = ["DEFAULT_LOGIN_TIMEOUT_S", "STACKONE_CALLBACK", "build_parser", "main"]
+__all__ = ["DEFAULT_LOGIN_TIMEOUT_S", "KUSTOMER", "STACKONE_CALLBACK", "build_parser", "main"]
+
+KUSTOMER: Final = "kustomer"
 
 DEFAULT_LOGIN_TIMEOUT_S: Final = 300.0
 #: StackOne's Kustomer callback, which the app must register to be linked [3p].
@@ -61,6 +65,10 @@ class _IO:
     def client(self) -> OAuthClient:
         """An HTTP client for one command (the injected transport, if any)."""
         return OAuthClient(transport=self.transport)
+
+    def http(self) -> httpx.Client:
+        """A plain HTTP client for another platform's flow (the injected transport, if any)."""
+        return httpx.Client(timeout=DEFAULT_TIMEOUT, transport=self.transport)
 
 
 # --- arguments -------------------------------------------------------------------------------------------
@@ -89,7 +97,18 @@ def _port(text: str) -> int:
 def _common_flags() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     where = common.add_argument_group("where (flags win over --from-stack, which wins over the environment)")
-    where.add_argument("--base-url", metavar="URL", help="API host, e.g. a local simulator (env KUSTOMER_BASE_URL)")
+    where.add_argument(
+        "--platform",
+        choices=(KUSTOMER, *PLATFORM_NAMES),
+        help="whose OAuth flow: kustomer (default) or a client registered on teamwork, komerza or apaleo "
+        "(--from-stack takes it from the stack's entry)",
+    )
+    where.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API host, e.g. a local simulator (env KUSTOMER_BASE_URL); for another platform its endpoints' stand-in "
+        "(http://127.0.0.1:8787 serves /teamwork/..., /komerza/..., /apaleo/...)",
+    )
     where.add_argument("--org", metavar="NAME", help="org name, the <org> of <org>.kustomerapp.com (KUSTOMER_ORG_NAME)")
     where.add_argument(
         "--legacy-hosts",
@@ -109,16 +128,23 @@ def _common_flags() -> argparse.ArgumentParser:
     client.add_argument(
         "--scopes",
         metavar="SCOPES",
-        help="space, comma or + separated; add offline_access for refresh (KUSTOMER_SCOPES)",
+        help="space, comma or + separated; add offline_access for refresh (KUSTOMER_SCOPES); Teamwork and Komerza "
+        "take their scopes from the app's registration, not from the login",
     )
-    stack = common.add_argument_group("inputs from the stack's `apps` output")
+    client.add_argument(
+        "--origin",
+        metavar="ORIGIN",
+        help="Teamwork: one of the app's allowed origins, sent as the exchange's Origin header (needed when the app "
+        "lists allowed origins)",
+    )
+    stack = common.add_argument_group("inputs from the stack's `apps` or `registeredClients` output")
     stack.add_argument(
         "--from-stack",
         nargs="?",
         const="",
         metavar="APP",
-        help="read them from `pulumi stack output --json --show-secrets` (APP: the key in apps; may be left out "
-        "when there is one)",
+        help="read them from `pulumi stack output --json --show-secrets` (APP: the key in apps or registeredClients; "
+        "may be left out when there is one)",
     )
     stack.add_argument(
         "--outputs-file",
@@ -133,7 +159,7 @@ def _common_flags() -> argparse.ArgumentParser:
         "--token-file",
         metavar="PATH",
         help="where tokens are kept, mode 0600 (KUSTOMER_OAUTH_TOKEN_FILE; default "
-        "$XDG_CONFIG_HOME/kustomer/oauth/<client id>.json)",
+        "$XDG_CONFIG_HOME/kustomer/oauth/<client id>.json, <platform>-<client id>.json for another platform)",
     )
     run.add_argument("--no-browser", action="store_true", help="print the authorize URL (stdout) instead of opening it")
     run.add_argument(
@@ -151,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="Kustomer OAuth: log in (code flow + PKCE), refresh, verify, and fill StackOne's form.",
+        description="Kustomer OAuth (and Teamwork.com, Komerza, apaleo with --platform): log in, refresh, verify, "
+        "and fill StackOne's form.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common_flags()
@@ -169,8 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "refresh",
         parents=[common],
-        help="exchange the refresh token for a new pair",
-        description="Exchange the token file's refresh token for a new pair and rewrite the file (mode 0600).",
+        help="exchange the refresh token for a new pair (Kustomer, apaleo)",
+        description="Exchange the token file's refresh token for a new pair and rewrite the file (mode 0600). "
+        "Teamwork's and Komerza's tokens have no refresh token: they last until revoked.",
     )
     commands.add_parser(
         "verify",
@@ -208,16 +236,16 @@ def _inputs(args: argparse.Namespace, io: _IO) -> Inputs:
     )
 
 
-def _token_path(inputs: Inputs, client_id: str | None, io: _IO) -> Path:
+def _token_path(inputs: Inputs, client_id: str | None, io: _IO, platform: str = KUSTOMER) -> Path:
     if inputs.token_file is not None:
         return inputs.token_file
     if client_id:
-        return default_token_file(client_id, dict(io.environ))
+        return default_token_file(client_id, dict(io.environ), platform)
     raise OAuthInputError(f"Which token file? Pass --token-file PATH (or {ENVIRONMENT['token_file']}) or --client-id.")
 
 
 def _tokens_summary(tokens: TokenSet, path: Path) -> str:
-    expires = tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "unknown"
+    expires = tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "never (kept until revoked)"
     refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
     return (
         f"Saved the tokens to {path} (mode {TOKEN_FILE_MODE:o}), {refresh}; access token expires {expires}; "
@@ -256,6 +284,9 @@ def _loopback_redirect(inputs: Inputs, port: int | None) -> str:
 def cmd_login(args: argparse.Namespace, io: _IO) -> int:
     """Authorize in a browser, exchange the code, store the tokens."""
     inputs = _inputs(args, io)
+    platform = _platform(args, inputs)
+    if platform is not None:
+        return _platform_login(args, io, inputs, platform)
     client_id = inputs.require_client_id()
     client_secret = inputs.require_client_secret()
     endpoints, api_base = inputs.require_endpoints()
@@ -311,6 +342,9 @@ def _read_tokens(path: Path, io: _IO) -> TokenSet:
 def cmd_refresh(args: argparse.Namespace, io: _IO) -> int:
     """Exchange the stored refresh token for a new pair; rewrite the token file."""
     inputs = _inputs(args, io)
+    platform = _platform(args, inputs)
+    if platform is not None:
+        return _platform_refresh(args, io, inputs, platform)
     path = _token_path(inputs, inputs.client_id, io)
     tokens = _read_tokens(path, io)
     client_id = inputs.client_id or tokens.client_id
@@ -337,6 +371,9 @@ _MARK: Final = {True: "ok  ", False: "FAIL", None: "??  "}
 def cmd_verify(args: argparse.Namespace, io: _IO) -> int:
     """Check, without a browser, that the app and its client work; exit 1 when any check fails."""
     inputs = _inputs(args, io)
+    platform = _platform(args, inputs)
+    if platform is not None:
+        return _platform_verify(args, io, inputs, platform)
     client_id = inputs.require_client_id()
     endpoints, api_base = inputs.require_endpoints()
     checks: list[Check] = []
@@ -369,11 +406,147 @@ def cmd_verify(args: argparse.Namespace, io: _IO) -> int:
             checks.append(Check("access token", False, f"no token file at {path}: run login"))
         else:
             checks.append(Check("access token", None, f"not checked: no token file at {path} (run login)"))
+    return _report(checks, io)
+
+
+def _report(checks: list[Check], io: _IO) -> int:
+    """One line per check on stdout; exit status 1 when any failed."""
     for check in checks:
         print(redact(f"{_MARK[check.ok]}  {check.name}: {check.message}"), file=io.out, flush=True)
     failed = [c for c in checks if c.ok is False]
     io.say(f"verify: {len(failed)} of {len(checks)} checks failed" if failed else "verify: all checks passed")
     return 1 if failed else 0
+
+
+# --- the other platforms: Teamwork.com, Komerza, apaleo --------------------------------------------------
+
+
+def _platform(args: argparse.Namespace, inputs: Inputs) -> Platform | None:
+    """The platform of this command (None: Kustomer's own flow): ``--platform``, else the stack entry's."""
+    from_stack = inputs.stack_app.platform if inputs.stack_app is not None else None
+    if args.platform and from_stack and args.platform != from_stack:
+        raise OAuthInputError(
+            f"--platform {args.platform} but the stack's {inputs.stack_app.key if inputs.stack_app else ''!r} is a "
+            f"{from_stack} client: drop --platform or name another entry"
+        )
+    name = args.platform or from_stack or KUSTOMER
+    if name == KUSTOMER:
+        return None
+    if args.org or args.legacy_hosts:
+        raise OAuthInputError(f"--org and --legacy-hosts are Kustomer's; a {name} client takes --base-url at most")
+    return get_platform(name)
+
+
+def _flow(args: argparse.Namespace, inputs: Inputs, platform: Platform) -> PlatformFlow:
+    """The platform's flow at ``--base-url``, else where the stack's URLs point (the simulator), else its hosts."""
+    base = args.base_url
+    app = inputs.stack_app
+    if base is None and app is not None and app.authorize_url:
+        base = endpoint_base_from_url(app.authorize_url, platform.authorize_url, platform.name)
+    return PlatformFlow(platform, base)
+
+
+def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform: Platform) -> int:
+    """The platform's login: its authorize URL, the loopback redirect, its exchange; the token in a 0600 file."""
+    flow = _flow(args, inputs, platform)
+    client_id = inputs.require_client_id()
+    client_secret = inputs.require_client_secret()
+    redirect = _loopback_redirect(inputs, args.port)
+    token_path = _token_path(inputs, client_id, io, platform.name)
+    scopes = list(inputs.scopes) if platform.scopes_required else []
+    if platform.refresh_scope and platform.refresh_scope not in scopes:
+        io.say(
+            f"warning: the scopes lack {platform.refresh_scope}, so {platform.title} gives no refresh token "
+            "(`refresh` will not work)"
+        )
+    if not flow.pkce:
+        io.say(f"note: {platform.title} documents no PKCE; the login runs without it (state still protects it)")
+    pkce, state = new_pkce(), new_state()
+    with LoopbackServer(redirect, state) as server:
+        redirect_uri = server.redirect_uri
+        url = flow.authorize_url(
+            client_id=client_id, redirect_uri=redirect_uri, scopes=scopes, state=state, code_challenge=pkce.challenge
+        )
+        if args.no_browser or not io.open_browser(url):
+            io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {redirect_uri}):")
+            print(url, file=io.out, flush=True)
+        else:
+            io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
+        code = server.wait(args.timeout)
+    with io.http() as http:
+        tokens = flow.exchange_code(
+            http,
+            client_id=client_id,
+            client_secret=client_secret,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.verifier,
+            origin=args.origin,
+        )
+    write_token_file(token_path, tokens)
+    io.say(f"{platform.title}: {_tokens_summary(tokens, token_path)}; API: {tokens.api_base_url}")
+    if args.show_tokens:
+        _show_tokens(tokens, io)
+    return 0
+
+
+def _platform_tokens(path: Path, platform: Platform, client_id: str | None, io: _IO) -> TokenSet:
+    tokens = _read_tokens(path, io)
+    if tokens.platform != platform.name:
+        raise OAuthInputError(f"{path} holds {tokens.platform} tokens, not {platform.name}: pass its --token-file")
+    if client_id and client_id != tokens.client_id:
+        raise OAuthInputError(
+            f"{path} holds tokens of client {tokens.client_id}, not {client_id}: pass its --token-file"
+        )
+    return tokens
+
+
+def _platform_refresh(args: argparse.Namespace, io: _IO, inputs: Inputs, platform: Platform) -> int:
+    """apaleo's refresh (RFC 6749 §6, rotated); the platforms without refresh tokens say why not."""
+    if not platform.refresh_tokens:
+        raise OAuthInputError(
+            f"{platform.title} issues no refresh token: its token lasts until revoked. Run login again for a new one."
+        )
+    path = _token_path(inputs, inputs.client_id, io, platform.name)
+    tokens = _platform_tokens(path, platform, inputs.client_id, io)
+    flow = _flow(args, inputs, platform)
+    with io.http() as http:
+        fresh = flow.refresh(http, tokens, client_id=tokens.client_id, client_secret=inputs.require_client_secret())
+    write_token_file(path, fresh)
+    io.say(f"{platform.title}: {_tokens_summary(fresh, path)}")
+    if args.show_tokens:
+        _show_tokens(fresh, io)
+    return 0
+
+
+def _platform_verify(args: argparse.Namespace, io: _IO, inputs: Inputs, platform: Platform) -> int:
+    """The client check of the platform's description (a made-up code where it tells), then the token's."""
+    flow = _flow(args, inputs, platform)
+    client_id = inputs.require_client_id()
+    checks: list[Check] = []
+    redirect_uri = inputs.redirect_uris[0] if inputs.redirect_uris else DEFAULT_LOOPBACK_REDIRECT_URI
+    with io.http() as http:
+        if inputs.client_secret:
+            checks.append(
+                flow.check_client(
+                    http, client_id=client_id, client_secret=inputs.client_secret, redirect_uri=redirect_uri
+                )
+            )
+        else:
+            checks.append(
+                Check("client secret", None, "not checked: none given (KUSTOMER_CLIENT_SECRET, --from-stack)")
+            )
+        path = _token_path(inputs, client_id, io, platform.name)
+        if path.exists():
+            try:
+                checks.append(flow.check_token(http, _platform_tokens(path, platform, client_id, io)))
+            except OAuthInputError as exc:
+                checks.append(Check("access token", False, str(exc)))
+        elif inputs.token_file is not None:
+            checks.append(Check("access token", False, f"no token file at {path}: run login"))
+        else:
+            checks.append(Check("access token", None, f"not checked: no token file at {path} (run login)"))
+    return _report(checks, io)
 
 
 # --- stackone --------------------------------------------------------------------------------------------

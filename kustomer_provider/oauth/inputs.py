@@ -83,6 +83,8 @@ class StackApp:
     scopes: tuple[str, ...]
     authorize_url: str | None
     token_url: str | None
+    #: ``kustomer`` for an entry of ``apps``; an entry of ``registeredClients`` names its platform.
+    platform: str = "kustomer"
 
 
 def load_stack_outputs(outputs_file: str | None, stack: str | None) -> Any:
@@ -123,28 +125,48 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _entries(outputs: Any, key: str) -> dict[str, Any]:
+    """The map ``outputs[key]`` (``apps`` or ``registeredClients``), empty when absent."""
+    entries = outputs.get(key) if isinstance(outputs, dict) else None
+    if entries == _SECRET_PLACEHOLDER:
+        raise OAuthInputError(f"The stack output `{key}` is shown as [secret]: produce the JSON with --show-secrets.")
+    return entries if isinstance(entries, dict) else {}
+
+
 def select_app(outputs: Any, app: str | None) -> StackApp:
-    """The named app of the ``apps`` output, or the only one when ``app`` is empty."""
-    apps = outputs.get("apps") if isinstance(outputs, dict) else None
-    if apps == _SECRET_PLACEHOLDER:
-        raise OAuthInputError("The stack output `apps` is shown as [secret]: produce the JSON with --show-secrets.")
-    if not isinstance(apps, dict) or not apps:
+    """The named client of the ``apps`` or ``registeredClients`` output, or the only one when ``app`` is empty.
+
+    An ``apps`` entry is a Kustomer app; a ``registeredClients`` entry names its ``platform`` (Teamwork.com,
+    Komerza, apaleo) and has the same fields: ``clientId``, ``clientSecret``, ``authorizeUrl``, ``tokenUrl``,
+    ``redirectUris``, ``scopes``.
+    """
+    apps = _entries(outputs, "apps")
+    registered = _entries(outputs, "registeredClients")
+    if not apps and not registered:
         raise OAuthInputError(
-            "The stack outputs have no `apps` map (expected `pulumi stack output --json --show-secrets` of this "
-            "project's stack, after `pulumi up`)."
+            "The stack outputs have no `apps` map (nor `registeredClients`) (expected `pulumi stack output --json "
+            "--show-secrets` of this project's stack, after `pulumi up`)."
         )
+    every = {**registered, **apps}
     if not app:
-        if len(apps) != 1:
-            raise OAuthInputError(f"The stack has several apps ({', '.join(sorted(apps))}): name one, --from-stack APP")
-        app = next(iter(apps))
-    entry = apps.get(app)
+        if len(every) != 1:
+            raise OAuthInputError(
+                f"The stack has several apps ({', '.join(sorted(every))}): name one, --from-stack APP"
+            )
+        app = next(iter(every))
+    if app in apps and app in registered:
+        raise OAuthInputError(f"{app!r} names both an app and a registered client in the stack outputs")
+    entry = every.get(app)
     if not isinstance(entry, dict):
-        raise OAuthInputError(f"The stack has no app {app!r}; it has: {', '.join(sorted(apps))}")
+        raise OAuthInputError(f"The stack has no app {app!r}; it has: {', '.join(sorted(every))}")
     secret = _str(entry.get("clientSecret"))
     if secret == _SECRET_PLACEHOLDER:
         raise OAuthInputError("The stack output's clientSecret is shown as [secret]: produce it with --show-secrets.")
     register_secret(secret)
     uris = entry.get("redirectUris") or []
+    platform = "kustomer" if app in apps else _str(entry.get("platform"))
+    if platform is None:
+        raise OAuthInputError(f"The registered client {app!r} of the stack outputs names no platform")
     return StackApp(
         key=app,
         app_name=_str(entry.get("appName")),
@@ -155,6 +177,7 @@ def select_app(outputs: Any, app: str | None) -> StackApp:
         scopes=parse_scopes(entry.get("scopes") or []),
         authorize_url=_str(entry.get("authorizeUrl")),
         token_url=_str(entry.get("tokenUrl")),
+        platform=platform,
     )
 
 

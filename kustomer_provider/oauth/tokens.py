@@ -44,11 +44,18 @@ class TokenSet:
     client_id: str
     token_url: str
     api_base_url: str
+    #: ``kustomer``, ``teamwork``, ``komerza`` or ``apaleo`` (files without it are Kustomer's).
+    platform: str = "kustomer"
+    #: The platform endpoint ``verify`` calls with the access token (None: Kustomer's ``/v1/users/current``).
+    api_check_url: str | None = None
+    #: apaleo's OpenID Connect ``id_token``, when ``openid`` was granted.
+    id_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Whatever happens next, these values never reach a message in the clear.
         register_secret(self.access_token)
         register_secret(self.refresh_token)
+        register_secret(self.id_token)
 
     @property
     def expires_at(self) -> datetime | None:
@@ -108,6 +115,9 @@ class TokenSet:
             "client_id": self.client_id,
             "token_url": self.token_url,
             "api_base_url": self.api_base_url,
+            "platform": self.platform,
+            "api_check_url": self.api_check_url,
+            "id_token": self.id_token,
         }
 
     @classmethod
@@ -124,6 +134,9 @@ class TokenSet:
                 client_id=_text(data, "client_id"),
                 token_url=_text(data, "token_url"),
                 api_base_url=_text(data, "api_base_url"),
+                platform=str(data.get("platform") or "kustomer"),
+                api_check_url=data.get("api_check_url") or None,
+                id_token=data.get("id_token") or None,
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise OAuthInputError(f"{source} is not a token file written by this helper ({exc}); run login") from None
@@ -140,12 +153,14 @@ def _text(data: Any, key: str) -> str:
     return value
 
 
-def default_token_file(client_id: str, environ: dict[str, str] | None = None) -> Path:
-    """``$XDG_CONFIG_HOME/kustomer/oauth/<client id>.json`` (``~/.config`` when unset): one file per client."""
+def default_token_file(client_id: str, environ: dict[str, str] | None = None, platform: str = "kustomer") -> Path:
+    """``$XDG_CONFIG_HOME/kustomer/oauth/<client id>.json`` (``~/.config`` when unset): one file per client;
+    another platform's client: ``<platform>-<client id>.json``."""
     env = os.environ if environ is None else environ
     base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     safe = "".join(c for c in client_id if c.isalnum() or c in "-_") or "client"
-    return base / "kustomer" / "oauth" / f"{safe}.json"
+    prefix = "" if platform == "kustomer" else f"{platform}-"
+    return base / "kustomer" / "oauth" / f"{prefix}{safe}.json"
 
 
 def write_token_file(path: Path, tokens: TokenSet) -> None:

@@ -15,6 +15,8 @@ from . import rules
 from .context import SimContext
 from .errors import JsonApiError, SimulatorError
 from .faults import ConnectionRegistry, FaultMiddleware, FaultSettings, RateLimiter, Stats
+from .platforms.routes import ROUTERS as PLATFORM_ROUTERS
+from .platforms.state import PlatformState
 from .request_log import RequestLog, RequestLogMiddleware
 from .routers import apps, control, misc, oauth, requests
 from .settings import SimulatorSettings
@@ -22,7 +24,10 @@ from .store import Clock, Store
 
 __all__ = ["create_app"]
 
-ROUTERS = (apps, misc, oauth, control, requests)
+ROUTERS = (
+    *(module.router for module in (apps, misc, oauth, control, requests)),
+    *PLATFORM_ROUTERS,  # Teamwork, Komerza, apaleo under /<platform>, and /_sim/platforms
+)
 
 
 def _error_response(error: SimulatorError) -> JSONResponse:
@@ -88,7 +93,8 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
         limiter=RateLimiter(clock),
         connections=ConnectionRegistry(stats),
         rng=random.Random(settings.seed),
-        routes=[route for module in ROUTERS for route in module.router.routes],
+        routes=[route for router in ROUTERS for route in router.routes],
+        platforms=PlatformState(store),
     )
     app = FastAPI(
         title="Kustomer Apps Platform simulator",
@@ -98,8 +104,8 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
         redirect_slashes=False,
     )
     app.state.sim = context
-    for module in ROUTERS:
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.add_exception_handler(SimulatorError, _simulator_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.routing import BaseRoute
 
 from .faults import ConnectionRegistry, FaultSettings, RateLimiter, Stats
+from .platforms.state import PlatformState
 from .settings import SimulatorSettings
 from .store import Store
 
@@ -22,7 +23,7 @@ T = TypeVar("T")
 
 @dataclass
 class SimContext:
-    """Settings, state, run-time faults, counters and the seeded random generator."""
+    """Settings, state (Kustomer's and the other platforms'), faults, counters and the seeded random generator."""
 
     settings: SimulatorSettings
     store: Store
@@ -32,6 +33,7 @@ class SimContext:
     connections: ConnectionRegistry
     rng: random.Random
     routes: list[BaseRoute]  # every route of the app, for the stats' route templates
+    platforms: PlatformState  # Teamwork, Komerza and apaleo: clients, codes, tokens (a section of `store`)
     _rng_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def roll(self) -> float:

@@ -3,7 +3,8 @@
 SimulatorError               an error answer; `body()` gives its JSON
 ├── JsonApiError             {"errors": [{"status", "code", "title", "detail", "source"?}]}
 ├── FirstShapeError          {"errors": [{"code", "message", "meta"}]}
-└── OAuthError               {"error", "error_description"}
+├── OAuthError               {"error", "error_description"}
+└── PlatformError            another platform's own body (Teamwork's, Komerza's), given whole
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
     "FirstShapeError",
     "JsonApiError",
     "OAuthError",
+    "PlatformError",
     "SimulatorError",
     "bad_field",
     "not_found",
@@ -95,6 +97,18 @@ class OAuthError(SimulatorError):
 
     def body(self) -> dict[str, Any]:
         return {"error": self.error, "error_description": self.description}
+
+
+class PlatformError(SimulatorError):
+    """An error in another platform's body shape; `code` is its error code (for tests and logs)."""
+
+    def __init__(self, status: int, code: str, payload: dict[str, Any], *, headers: dict[str, str] | None = None):
+        super().__init__(status, headers)
+        self.code = code
+        self.payload = payload
+
+    def body(self) -> dict[str, Any]:
+        return dict(self.payload)
 
 
 def bad_field(pointer: str, detail: str, code: str = "validation_error") -> JsonApiError:

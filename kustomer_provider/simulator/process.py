@@ -59,7 +59,7 @@ class SimulatorProcess:
         self.api_key: str = settings.api_key
         self.control_token: str = settings.control_token or secrets.token_urlsafe(24)
         if settings.control_token is None:
-            self.args += ["--control-token", self.control_token]
+            self.args.append(f"--control-token={self.control_token}")  # "=": a token may start with "-"
         self.startup_timeout = startup_timeout
         self.url: str = ""
         self._proc: subprocess.Popen[bytes] | None = None
@@ -202,6 +202,32 @@ class SimulatorProcess:
         """`DELETE /_sim/apps/{name}` (drift tests)."""
         params = {"org": org} if org is not None else None
         result: dict[str, Any] = self._control("DELETE", f"/_sim/apps/{name}", params=params)
+        return result
+
+    # --- the other platforms' dashboards (docs/simulator.md, "Teamwork, Komerza and apaleo") -------------
+
+    def register_platform_client(self, platform: str, **fields: Any) -> dict[str, Any]:
+        """`POST /_sim/platforms/{platform}/clients`: `redirect_uris`, `scopes`, optional `client_id`,
+        `client_secret`, `allowed_origins` (Teamwork), `name`; the answer holds `client_id` and `client_secret`."""
+        body = {"redirect_uris": [], **fields}
+        result: dict[str, Any] = self._control("POST", f"/_sim/platforms/{platform}/clients", json=body)
+        return result
+
+    def rotate_platform_secret(self, platform: str, client_id: str, client_secret: str | None = None) -> dict[str, Any]:
+        """`POST /_sim/platforms/{platform}/clients/{client_id}/secret`: a new secret; the old one stops working."""
+        body = {} if client_secret is None else {"client_secret": client_secret}
+        path = f"/_sim/platforms/{platform}/clients/{client_id}/secret"
+        result: dict[str, Any] = self._control("POST", path, json=body)
+        return result
+
+    def delete_platform_client(self, platform: str, client_id: str) -> dict[str, Any]:
+        """`DELETE /_sim/platforms/{platform}/clients/{client_id}` (drift tests)."""
+        result: dict[str, Any] = self._control("DELETE", f"/_sim/platforms/{platform}/clients/{client_id}")
+        return result
+
+    def platform_clients(self) -> dict[str, Any]:
+        """`GET /_sim/platforms`: every platform's clients, secrets as fingerprints."""
+        result: dict[str, Any] = self._control("GET", "/_sim/platforms")
         return result
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:

@@ -16,11 +16,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import rules
 from .errors import FirstShapeError, JsonApiError, OAuthError, not_found
@@ -32,6 +33,7 @@ __all__ = [
     "Install",
     "Org",
     "Principal",
+    "StateSection",
     "Store",
     "iso",
 ]
@@ -153,6 +155,24 @@ class ClientAuth:
     basic: bool  # True: `Authorization: Basic`; False: `client_id` / `client_secret` form fields
 
 
+class StateSection(Protocol):
+    """A part of the state kept by another module (the other platforms), saved in the same state file.
+
+    `/_sim/state` does not show it (its shape is Kustomer's orgs only); the section has its own control reads.
+
+    The store calls these under its lock; the section changes its data only inside `Store.transaction()`.
+    """
+
+    def to_json(self) -> Any:
+        """The section's data for the state file (no secret values)."""
+
+    def load_json(self, data: Any) -> None:
+        """Take back what `to_json` gave (raise ValueError, KeyError or TypeError on a bad file)."""
+
+    def reset(self) -> None:
+        """Back to the section's empty state (what `/_sim/reset` means for it)."""
+
+
 @dataclass(frozen=True)
 class _Key:
     roles: frozenset[str]
@@ -195,9 +215,36 @@ class Store:
         self._used_codes: dict[str, Grant] = {}
         self._clients: dict[str, tuple[str, str]] = {}  # client id -> (org, app name)
         self._seq = 0
+        self._sections: dict[str, StateSection] = {}
+        self._unattached: dict[str, Any] = {}  # sections read from the file, waiting for their owner
         if state_file is not None and state_file.exists():
             self._load(state_file)
         self.ensure_org(default_org)
+
+    # --- sections kept by other modules ---------------------------------------------------------------
+
+    def attach(self, name: str, section: StateSection) -> None:
+        """Keep `section` in the state file under `sections.<name>`, loading what the file holds for it."""
+        with self._lock:
+            self._sections[name] = section
+            if name in self._unattached:
+                try:
+                    section.load_json(self._unattached.pop(name))
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ValueError(f"cannot load the {name} section of state file {self.state_file}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The store's lock for a section's change; the state file is written when the block ends normally."""
+        with self._lock:
+            yield
+            self._commit()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The store's lock for a section's read (nothing written)."""
+        with self._lock:
+            yield
 
     # --- orgs and keys -----------------------------------------------------------------------------
 
@@ -636,6 +683,8 @@ class Store:
                 org.apps.clear()
             self._clients.clear()
             self._drop_grants(lambda g: True)
+            for section in self._sections.values():
+                section.reset()
             self._commit()
 
     # --- persistence -------------------------------------------------------------------------------
@@ -669,6 +718,7 @@ class Store:
             "access": _grants_to_json(self._access),
             "refresh": _grants_to_json(self._refresh),
             "used_codes": _grants_to_json(self._used_codes),
+            "sections": {**self._unattached, **{name: s.to_json() for name, s in self._sections.items()}},
         }
 
     def _load(self, path: Path) -> None:
@@ -704,6 +754,10 @@ class Store:
         self._access = _grants_from_json(data["access"])
         self._refresh = _grants_from_json(data["refresh"])
         self._used_codes = _grants_from_json(data.get("used_codes", {}))
+        sections = data.get("sections", {})
+        if not isinstance(sections, dict):
+            raise ValueError("sections must be an object")
+        self._unattached = dict(sections)
 
     def _commit(self) -> None:
         """Write the state file atomically (temp file in the same directory, fsync, replace)."""

@@ -105,3 +105,38 @@ def test_deny_in_chromium_fails_the_login(browser: Any, consent_sim: SimulatorPr
     assert status == 1
     assert "error=access_denied" in err
     assert not token_file.exists()
+
+
+def test_komerza_login_in_chromium_with_a_store_choice(
+    browser: Any, consent_sim: SimulatorProcess, tmp_path: Path
+) -> None:
+    """Another platform through the same browser: Komerza's authorize page, one store unticked, Approve; the
+    helper exchanges the code with X-Client-Secret and a User-Agent and stores a key that reads that store only."""
+    redirect = loopback_uri()
+    app = consent_sim.register_platform_client(
+        "komerza", redirect_uris=[redirect], scopes=["stores.read"], name="Browser shop app"
+    )
+    token_file = tmp_path / "komerza.json"
+    env = helper_env({"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, home=tmp_path)
+    args = ["--platform", "komerza", "--base-url", consent_sim.url, "--client-id", app["client_id"]]
+    args += ["--redirect-uri", redirect, "--token-file", str(token_file), "--timeout", "30"]
+
+    with LoginProcess(args, env) as login:
+        page = browser.new_page()
+        page.goto(login.authorize_url())
+        assert page.inner_text("h1") == "Authorize Browser shop app"
+        assert page.inner_text("#platform") == "Komerza (simulated)"
+        assert page.inner_text("#scopes").split() == ["stores.read"]
+        page.uncheck("input[name=store][value=store_sim_outlet]")
+        page.click("#approve")
+        page.wait_for_url(f"{redirect}?*")
+        assert page.inner_text("#result") == "Authorized"
+        page.close()
+        status, out, err = login.finish()
+
+    assert status == 0, err
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    key = json.loads(token_file.read_text())["access_token"]
+    assert key not in out + err
+    stores = call_api(consent_sim, "/komerza/stores", key)
+    assert stores.status_code == 200 and [s["id"] for s in stores.json()["data"]] == ["store_sim_main"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -113,3 +113,50 @@ def exchange(client: httpx.Client, client_id: str, secret: str, code: str, **ext
     """authorization_code grant."""
     form = {"grant_type": "authorization_code", "client_id": client_id, "client_secret": secret, "code": code}
     return token(client, **{**form, "redirect_uri": REDIRECT, **extra})
+
+
+# --- the other platforms (Teamwork, Komerza, apaleo) --------------------------------------------------------
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+DEV_REDIRECT = "http://127.0.0.1:8765/callback"
+DEV = {
+    "teamwork": ("sim-dev-teamwork-client", "sim-dev-teamwork-secret"),
+    "komerza": ("sim-dev-komerza-client", "sim-dev-komerza-secret-" + "x" * 49),
+    "apaleo": ("sim-dev-apaleo-client", "sim-dev-apaleo-secret"),
+}
+AUTHORIZE_PATH = {
+    "teamwork": "/teamwork/launchpad/login",
+    "komerza": "/komerza/auth/authorize",
+    "apaleo": "/apaleo/connect/authorize",
+}
+
+
+def platform_authorize(client: httpx.Client, platform: str, client_id: str, **extra: str) -> httpx.Response:
+    """GET a platform's authorize page with the dev redirect URI (apaleo: code flow with its dev scopes)."""
+    params = {"client_id": client_id, "redirect_uri": DEV_REDIRECT, "state": "st-1"}
+    if platform == "apaleo":
+        params.update(response_type="code", scope="openid offline_access account.read")
+    return client.get(AUTHORIZE_PATH[platform], params={**params, **extra})
+
+
+def platform_code(client: httpx.Client, platform: str, client_id: str | None = None, **extra: str) -> str:
+    """Approve a platform's consent form for a client (the dev client by default); return the code."""
+    client_id = client_id or DEV[platform][0]
+    page = platform_authorize(client, platform, client_id, **extra)
+    assert page.status_code == 200, page.text
+    form = {"client_id": client_id, "redirect_uri": DEV_REDIRECT, "state": "st-1", "decision": "approve"}
+    if platform == "apaleo":
+        form.update(response_type="code", scope="openid offline_access account.read")
+    form.update(extra)
+    pairs = list(form.items())
+    if platform == "komerza":
+        pairs.append(("store", "store_sim_main"))
+    response = client.post(AUTHORIZE_PATH[platform], content=urlencode(pairs), headers=FORM)
+    assert response.status_code == 302, response.text
+    query = query_of(response.headers["location"])
+    assert query["state"] == "st-1"
+    return query["code"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

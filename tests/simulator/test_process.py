@@ -221,3 +221,13 @@ def test_loopback_range_bind_gives_no_warning() -> None:
         assert sim.state()["orgs"]  # the bound host is an accepted Host
         sim.reset()
         assert "WARNING" not in sim.stderr_text()
+
+
+def test_a_generated_control_token_starting_with_a_dash_still_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """token_urlsafe may start with "-", which argparse would read as a flag after a separate `--control-token`."""
+    import kustomer_provider.simulator.process as process
+
+    monkeypatch.setattr(process.secrets, "token_urlsafe", lambda n: "-made-up-token-with-a-leading-dash")
+    with SimulatorProcess() as sim:
+        assert sim.control_token == "-made-up-token-with-a-leading-dash"
+        assert sim.set_faults(latency_ms=0)["latency_ms"] == 0  # a control write, with that token

@@ -1,0 +1,336 @@
+"""``RegisteredOAuthClient``: an OAuth client registered by hand on Teamwork.com, Komerza or apaleo, kept as code.
+
+None of these platforms has an API that creates a client or mints its secret: a person registers the client in
+the platform's dashboard and copies its id and secret. This resource keeps what they copied (the secret
+encrypted), checks it against the platform's documented rules, verifies it where the platform allows it
+without a user, and reminds (or, for CI, fails) when the secret is due for rotation. What differs between the
+platforms is data (:mod:`~kustomer_provider.platforms`); this module reads it and never branches on a name.
+
+- check validates every input before anything else (:class:`~.platform_inputs.RegisteredClientInputs`), then
+  warns when the secret is due for rotation (fails instead with ``rotation_due_fails``);
+- create, update (a changed secret, redirect URIs, ...) and read verify the client with one exchange of a
+  made-up code (:meth:`Platform.verification_request`): a client or secret the platform refuses fails with the
+  fix; an unreachable platform or an answer we do not expect is "could not verify" (a warning, never a
+  silent pass); where the platform cannot tell (Teamwork), the output ``verification`` says so;
+- a changed ``platform`` or ``client_id`` replaces the resource (another client); delete calls nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import httpx
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from . import assumptions, platforms
+from .errors import KustomerError
+from .models import validate_inputs
+from .platform_inputs import RegisteredClientInputs, field_default, secret_rotation_due
+from .provider_support import check_result, normalized_view
+from .redaction import install_log_redaction, redact, register_secret
+from .unknowns import is_unknown
+
+__all__ = ["RegisteredClientProvider", "RegisteredClientRejectedError", "RegisteredOAuthClient", "verify_client"]
+
+#: Every input, with its default (``None`` for a required one): derived from the one model.
+INPUT_DEFAULTS: Final[Mapping[str, Any]] = {name: field_default(name) for name in RegisteredClientInputs.model_fields}
+SECRET_OUTPUTS: Final = ("client_secret",)
+#: Inputs naming another client: a change replaces the resource.
+REPLACING_INPUTS: Final = ("platform", "client_id")
+#: One verification exchange: short, and never retried in a loop (a wrong secret stays wrong).
+VERIFY_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+#: ``verification`` when the platform accepted the client and refused only the made-up code.
+VERIFIED: Final = "verified"
+
+
+class RegisteredClientRejectedError(KustomerError):
+    """The platform refused the client id or its secret (a verification exchange said so)."""
+
+    def __init__(self, message: str, *, platform: str, field: str) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.field = field
+
+
+def _inputs(props: Mapping[str, Any]) -> RegisteredClientInputs:
+    values = {k: v for k, v in props.items() if k in INPUT_DEFAULTS and v is not None}
+    model, failures = validate_inputs(RegisteredClientInputs, values, allow_unknown=False)
+    if model is None:
+        # Check has refused these already; the reasons never hold the secret (its checks do not show it).
+        raise KustomerError("Invalid RegisteredOAuthClient inputs: " + "; ".join(f.reason for f in failures))
+    return model
+
+
+def _label(inputs: RegisteredClientInputs) -> str:
+    return f"{platforms.get_platform(inputs.platform).title} client {inputs.client_id}"
+
+
+def rotation_message(inputs: RegisteredClientInputs) -> str:
+    """What to do when the secret is due: the platform's own dashboard steps."""
+    platform = platforms.get_platform(inputs.platform)
+    return (
+        f"The client secret of the {_label(inputs)} is due for rotation since {inputs.rotate_at()} "
+        f"(secret_created_on {inputs.secret_created_on} + rotate_after_days {inputs.rotate_after_days}). "
+        f"{platform.title} has no API that rotates it; in its dashboard: {platform.rotation_text(inputs.site)}."
+    )
+
+
+def _fix(inputs: RegisteredClientInputs, field: str) -> str:
+    platform = platforms.get_platform(inputs.platform)
+    url = platform.dashboard_url(inputs.site)
+    if field == "client_id":
+        return f"check the client id: copy it again from {platform.title}'s dashboard ({url})"
+    what = "client id and secret" if "client_id" in field else "client secret"
+    return (
+        f"copy the {what} again from {platform.title}'s dashboard ({url}), give the secret to this client's "
+        "`client_secret` (in a stack: its secret config key, `pulumi config set --secret ...`) and run `pulumi up` "
+        "again"
+    )
+
+
+def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransport | None = None) -> str:
+    """Verify the client with one exchange of a made-up code; the ``verification`` output.
+
+    Raises :class:`RegisteredClientRejectedError` when the platform refuses the client or its secret. Returns
+    :data:`VERIFIED`, ``"not possible: ..."`` where the platform cannot tell, or ``"could not verify: ..."``
+    (logged as a warning) when the platform could not be reached or answered something we do not expect.
+    """
+    platform = platforms.get_platform(inputs.platform)
+    label = _label(inputs)
+    register_secret(inputs.client_secret)
+    request = platform.verification_request(
+        client_id=inputs.client_id,
+        client_secret=inputs.client_secret,
+        redirect_uri=inputs.redirect_uris[0],
+        endpoint_base_url=inputs.endpoint_base_url,
+    )
+    if request is None:
+        note = f"not possible: {platform.verification.reason}"
+        pulumi.log.info(f"The {label} cannot be verified without a user ({note}); it is kept as given.")
+        return note
+    try:
+        with httpx.Client(timeout=VERIFY_TIMEOUT, follow_redirects=False, transport=transport) as client:
+            response = client.request(
+                request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
+            )
+            answer = platform.verification.verdict(response.status_code, response.content)
+    except httpx.HTTPError as exc:
+        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
+        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+        return f"could not verify: {reason}"
+    if answer.verdict == "live":
+        pulumi.log.info(f"{platform.title} accepted the {label} and its secret ({answer.error} for a made-up code).")
+        return VERIFIED
+    if answer.verdict == "rejected":
+        field = answer.field or "client_secret"
+        raise RegisteredClientRejectedError(
+            f"{platform.title} rejects the {field} of the {label} ({answer.error}): {_fix(inputs, field)}.",
+            platform=platform.name,
+            field=field,
+        )
+    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
+    reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
+    pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+    return f"could not verify: {reason}"
+
+
+def _outputs(inputs: RegisteredClientInputs, verification: str) -> dict[str, Any]:
+    platform = platforms.get_platform(inputs.platform)
+    due = inputs.rotate_at()
+    outs: dict[str, Any] = inputs.model_dump()
+    outs.update(
+        authorize_url=platform.authorize_endpoint(inputs.endpoint_base_url),
+        token_url=platform.token_url(inputs.client_id, inputs.endpoint_base_url),
+        dashboard_url=platform.dashboard_url(inputs.site),
+        rotate_at=due.isoformat() if due else None,
+        fingerprint=assumptions.secret_fingerprint(inputs.client_secret),
+        verification=verification,
+    )
+    return outs
+
+
+class RegisteredClientProvider(ResourceProvider):
+    """The dynamic provider of :class:`RegisteredOAuthClient`. Holds no state (it is pickled into the state)."""
+
+    def configure(self, req: Any) -> None:
+        install_log_redaction()
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        model, failures = validate_inputs(RegisteredClientInputs, news)
+        result = check_result(RegisteredClientInputs, news, failures)
+        if model is not None and secret_rotation_due(model):
+            message = rotation_message(model)
+            if model.rotation_due_fails:
+                failure = CheckFailure("secret_created_on", f"{message} (rotation_due_fails=True makes this an error)")
+                return CheckResult(result.inputs, [failure])
+            else:
+                pulumi.log.warn(message)
+        return result
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = normalized_view(RegisteredClientInputs, olds, INPUT_DEFAULTS)
+        new = normalized_view(RegisteredClientInputs, news, INPUT_DEFAULTS)
+        unknown = [name for name in INPUT_DEFAULTS if is_unknown(new[name])]
+        changed = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
+        replaces = [name for name in (*changed, *unknown) if name in REPLACING_INPUTS]
+        return DiffResult(changes=bool(changed or unknown), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = _inputs(props)
+        outs = _outputs(inputs, verify_client(inputs))
+        return CreateResult(f"{inputs.platform}/{inputs.client_id}", outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        inputs = _inputs(news)
+        return UpdateResult(_outputs(inputs, verify_client(inputs)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = _inputs(props)
+        return ReadResult(id_, _outputs(inputs, verify_client(inputs)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        platform = platforms.PLATFORMS.get(str(props.get("platform")))
+        title = platform.title if platform else str(props.get("platform"))
+        where = platform.dashboard_url(props.get("site")) if platform else "its dashboard"
+        pulumi.log.info(
+            f"The {title} client {props.get('client_id')} is no longer managed. It stays registered on {title}, "
+            f"its secret {props.get('fingerprint', '?')} with it: delete it in the dashboard ({where}) if nothing "
+            "uses it any more (no API does it)."
+        )
+
+
+class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="RegisteredOAuthClient"):
+    """An OAuth client registered by hand on Teamwork.com, Komerza or apaleo, kept as code and verified.
+
+    ``client_secret`` is always stored encrypted: the class marks it as a secret output itself, merged with any
+    options the caller passes. Check applies the platform's documented rules to every input before anything is
+    sent. Create, update and ``pulumi refresh`` verify the client without a user where the platform allows it
+    (apaleo, Komerza: one token request with a made-up code, which tells a wrong client or secret from a wrong
+    code); a refused client or secret fails with the fix, and Teamwork, whose errors are undocumented, is
+    reported as ``verification: "not possible: ..."``. A changed ``platform`` or ``client_id`` replaces the
+    resource; any other change (a new secret) updates it and verifies again. Delete calls nothing: the client
+    stays in the platform's dashboard.
+
+    Example Usage::
+
+        config = pulumi.Config("kustomer")
+        client = RegisteredOAuthClient(
+            "apaleo-pms",
+            platform="apaleo",
+            client_id="MYAPP-SP",
+            client_secret=config.require_secret("apaleoClientSecret"),
+            client_code="MYAPP",
+            redirect_uris=["https://app.example.com/oauth/callback"],
+            scopes=["openid", "offline_access", "account.read"],
+            secret_created_on="2026-01-15",
+            rotate_after_days=180,
+        )
+        pulumi.export("apaleo_token_url", client.token_url)
+    """
+
+    platform: pulumi.Output[str]
+    """``teamwork``, ``komerza`` or ``apaleo``."""
+    client_id: pulumi.Output[str]
+    """The client id, as the dashboard shows it."""
+    client_secret: pulumi.Output[str]
+    """The client secret. Always a Pulumi secret."""
+    authorize_url: pulumi.Output[str]
+    """Where a user's browser starts the login (the simulator's stand-in with ``endpoint_base_url``)."""
+    token_url: pulumi.Output[str]
+    """Where a code is exchanged; for Komerza the exchange URL up to ``/exchange`` (append ``/{code}``)."""
+    dashboard_url: pulumi.Output[str]
+    """The dashboard where the client is registered and its secret rotated."""
+    redirect_uris: pulumi.Output[list[str]]
+    scopes: pulumi.Output[list[str]]
+    rotate_at: pulumi.Output[str | None]
+    """The day the secret is due for rotation (``secret_created_on`` + ``rotate_after_days``), ``YYYY-MM-DD``."""
+    fingerprint: pulumi.Output[str]
+    """The first 16 hex digits of the secret's SHA-256: tells which secret a consumer holds."""
+    verification: pulumi.Output[str]
+    """``verified``, ``not possible: <why>`` or ``could not verify: <why>``, as of the last up or refresh."""
+    site: pulumi.Output[str | None]
+    origin: pulumi.Output[str | None]
+    client_code: pulumi.Output[str | None]
+    secret_created_on: pulumi.Output[str | None]
+    rotate_after_days: pulumi.Output[int | None]
+    rotation_due_fails: pulumi.Output[bool]
+    endpoint_base_url: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        platform: pulumi.Input[str],
+        client_id: pulumi.Input[str],
+        client_secret: pulumi.Input[str],
+        redirect_uris: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        scopes: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        site: pulumi.Input[str] | None = None,
+        origin: pulumi.Input[str] | None = None,
+        client_code: pulumi.Input[str] | None = None,
+        secret_created_on: pulumi.Input[str] | None = None,
+        rotate_after_days: pulumi.Input[int] | None = None,
+        rotation_due_fails: pulumi.Input[bool] | None = None,
+        endpoint_base_url: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare a client registered on a platform's dashboard.
+
+        :param resource_name: The Pulumi name of this resource.
+        :param platform: ``teamwork``, ``komerza`` or ``apaleo``. Changing it replaces the resource.
+        :param client_id: The client id from the dashboard. Changing it replaces the resource.
+        :param client_secret: The client secret from the dashboard, e.g. ``config.require_secret(...)``; kept
+            encrypted. Changing it updates the resource and verifies the new one.
+        :param redirect_uris: The redirect URIs registered with the client, at least one: https (Teamwork: http
+            on localhost, custom schemes and Chrome extension URLs too; Komerza: http on a loopback host, at most
+            10; apaleo: https only, written exactly as registered).
+        :param scopes: The scopes the client asks for (apaleo: at least one; ``offline_access`` for a refresh
+            token). Default: none.
+        :param site: Teamwork only: the site whose Developer Portal holds the app (``acme``). Default: none.
+        :param origin: Teamwork only: an allowed origin of the app, sent as ``Origin``. Default: none.
+        :param client_code: apaleo only, required: the app's client code in the apaleo Dashboard.
+        :param secret_created_on: The day the secret was created or copied, ``YYYY-MM-DD``. Default: none.
+        :param rotate_after_days: Days after ``secret_created_on`` when ``up`` warns that the secret is due for
+            rotation (1-3650; needs ``secret_created_on``). Default: none (no reminder).
+        :param rotation_due_fails: Fail ``up`` instead of warning when the secret is due (for CI). Default: false.
+        :param endpoint_base_url: A stand-in for the platform's hosts, e.g. the local simulator
+            ``http://127.0.0.1:8787`` (https, or http on a loopback host). Default: none (the real platform).
+        :param opts: Resource options; ``client_secret`` is added to ``additional_secret_outputs``.
+        """
+        for name, value in (("platform", platform), ("client_id", client_id), ("client_secret", client_secret)):
+            if value is None:
+                raise TypeError(f"Missing required property '{name}'")
+        props: dict[str, Any] = {
+            "platform": platform,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uris": redirect_uris if redirect_uris is not None else [],
+            "scopes": scopes if scopes is not None else [],
+            "site": site,
+            "origin": origin,
+            "client_code": client_code,
+            "secret_created_on": secret_created_on,
+            "rotate_after_days": rotate_after_days,
+            "rotation_due_fails": rotation_due_fails if rotation_due_fails is not None else False,
+            "endpoint_base_url": endpoint_base_url,
+            "authorize_url": None,
+            "token_url": None,
+            "dashboard_url": None,
+            "rotate_at": None,
+            "fingerprint": None,
+            "verification": None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_OUTPUTS))
+        super().__init__(
+            RegisteredClientProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )
