@@ -195,6 +195,7 @@ class PrivateAppProvider(ResourceProvider):
         model, failures = validate_inputs(PrivateAppInputs, news)
         if model is not None and _olds:
             failures += _version_failures(_olds, model, news)
+        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
         return check_result(PrivateAppInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
