@@ -4,6 +4,7 @@ the waits; the lines are the client logger's records, which ``provider_runtime``
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -86,7 +87,7 @@ def names(apps: dict[str, Any]) -> dict[str, str]:
 
 def assert_cadence(lines: list[tuple[float, str]], every: float, start: float = 0.0) -> None:
     times = [start] + [at for at, _ in lines]
-    gaps = [round(b - a, 6) for a, b in zip(times, times[1:], strict=False)]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(times)]
     assert max(gaps) <= every, f"a gap of {max(gaps)} s without a line: {lines}"
 
 
