@@ -87,6 +87,7 @@ class AppInstallsProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Repeated apps are refused by the model too (entries not known yet hold their place unchecked).
         _model, failures = validate_inputs(AppInstallsInputs, news)
+        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
         return check_result(AppInstallsInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

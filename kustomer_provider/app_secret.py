@@ -185,6 +185,7 @@ class AppSecretProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         _model, failures = validate_inputs(AppSecretInputs, news)
+        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
         return check_result(AppSecretInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -80,6 +80,7 @@ from .redaction import install_log_redaction, looks_secret, redact, redact_json,
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_ANSWER_BYTES",
+    "DEFAULT_PROGRESS_EVERY",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
     "NO_RETRY",
@@ -96,6 +97,10 @@ DEFAULT_LIMITS: Final = httpx.Limits(max_connections=8, max_keepalive_connection
 DEFAULT_MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 #: Names the installed version (``kustomer_provider.__version__``), so Kustomer support can tell releases apart.
 USER_AGENT: Final = f"kustomer-pulumi/{__version__} (+https://github.com/; pulumi dynamic provider)"
+#: While installs are awaited, a progress line at least this often (seconds); a status change is told at once.
+DEFAULT_PROGRESS_EVERY: Final = 10.0
+#: The shortest slice a pause between polls is cut into (seconds).
+_SHORTEST_PAUSE: Final = 0.05
 #: A listing longer than this many pages is a server bug (a next link that never ends).
 _MAX_PAGES: Final = 1000
 #: How much of an error body a message quotes.
@@ -566,6 +571,90 @@ def _timeout_within(timeout: httpx.Timeout, left: float) -> dict[str, float]:
     return {name: left if value is None else min(value, left) for name, value in parts.items()}
 
 
+# ---------------------------------------------------------------------------------------------------
+# Progress while installs are awaited: a CI log must never look hung.
+
+_ORG_SUFFIX: Final = re.compile(r"_[0-9a-f]{24}$")
+
+
+def _short_name(app_name: str) -> str:
+    """``crm_sync`` for ``crm_sync_<orgId>``: the name the user wrote."""
+    return _ORG_SUFFIX.sub("", app_name)
+
+
+class _InstallProgress:
+    """The progress lines of one wait for installs, logged at INFO through ``kustomer_provider.client``
+    (``provider_runtime`` forwards them to ``pulumi.log.info``).
+
+    A line whenever an install changes status, and at least every ``every`` seconds otherwise, such as
+    ``3/50 installed; waiting for crm_sync (installing, 12 s) and 46 more``; the last line says how long
+    the wait took. Times are the client's clock: the installs' ages count from when they were requested.
+    """
+
+    def __init__(
+        self, installs: Mapping[str, str], started: Mapping[str, float], clock: Callable[[], float], every: float
+    ) -> None:
+        self._installs = dict(installs)
+        self._started = dict(started)
+        self._clock = clock
+        self._every = every
+        self._began = clock()
+        self._last_line = self._began
+        self._states: dict[str, str] = {}
+
+    def observe(self, states: Mapping[str, str]) -> None:
+        """Record the states just read; say so when one changed (or the first time), or when a line is due."""
+        now = self._clock()
+        changes = [
+            f"{_short_name(name)} {self._states[name]} -> {state} ({now - self._started[name]:.0f} s)"
+            for name, state in states.items()
+            if name in self._states and self._states[name] != state
+        ]
+        first = not self._states
+        self._states.update(states)
+        if not self._pending():
+            return  # every install is final: the closing line says so
+        if first or changes or now - self._last_line >= self._every:
+            self._say(now, changes)
+
+    def seconds_to_next_line(self) -> float:
+        """How long the waiting may sleep before a line is due."""
+        return max(self._every - (self._clock() - self._last_line), 0.0)
+
+    def tick(self) -> None:
+        """Say where the wait is if no line was logged for ``every`` seconds."""
+        now = self._clock()
+        if self._pending() and now - self._last_line >= self._every:
+            self._say(now, [])
+
+    def finish(self, ending: str = "") -> None:
+        """The closing line: the counts, and how long the wait took."""
+        now = self._clock()
+        self._last_line = now
+        logger.info("%s%s; the wait took %.0f s", self._summary(now), ending, now - self._began)
+
+    def _pending(self) -> list[str]:
+        final = (assumptions.INSTALLED, assumptions.INSTALL_FAILED)
+        return [name for name in self._installs if self._states.get(name) not in final]
+
+    def _summary(self, now: float) -> str:
+        done = sum(1 for name in self._installs if self._states.get(name) == assumptions.INSTALLED)
+        failed = sum(1 for name in self._installs if self._states.get(name) == assumptions.INSTALL_FAILED)
+        text = f"{done}/{len(self._installs)} installed" + (f", {failed} failed" if failed else "")
+        pending = self._pending()
+        if pending:
+            oldest = min(pending, key=lambda name: (self._started[name], name))
+            state = self._states.get(oldest, NOT_INSTALLED)
+            text += f"; waiting for {_short_name(oldest)} ({state}, {now - self._started[oldest]:.0f} s)"
+            if len(pending) > 1:
+                text += f" and {len(pending) - 1} more"
+        return text
+
+    def _say(self, now: float, changes: list[str]) -> None:
+        self._last_line = now
+        logger.info("%s", "; ".join([*changes, self._summary(now)]))
+
+
 class KustomerClient:
     """A client of the Kustomer Apps Platform API for one org and one API key.
 
@@ -575,7 +664,8 @@ class KustomerClient:
     (:func:`kustomer_provider.connection.check_base_url`): a base URL with a user or password, or a value
     with control or non-ASCII characters, raises :class:`KustomerConfigError` before anything is sent.
     ``max_answer_bytes`` caps the body read from one answer; ``retry`` bounds attempts, each attempt's
-    time and the whole call's (see the module's docstring for the figures).
+    time and the whole call's (see the module's docstring for the figures). While installs are awaited,
+    a progress line is logged at every status change and at least every ``progress_every`` seconds.
     """
 
     def __init__(
@@ -591,6 +681,7 @@ class KustomerClient:
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        progress_every: float = DEFAULT_PROGRESS_EVERY,
     ) -> None:
         register_secret(api_key)
         install_log_redaction()
@@ -598,6 +689,8 @@ class KustomerClient:
         self.base_url = check_base_url(base_url, "the base URL given to KustomerClient (kustomer:baseUrl)")
         self.retry = retry
         self.max_answer_bytes = max_answer_bytes
+        #: While installs are awaited, a progress line at least this often (seconds).
+        self.progress_every = progress_every
         self.stats = ClientStats()
         self._timeout = timeout
         self._sleep = sleep
@@ -977,17 +1070,21 @@ class KustomerClient:
         deadline = started + timeout
         last: InstallRecord | None = None
         still_running_at = 0.0
+        progress = _InstallProgress({app_name: version}, {app_name: started}, self._clock, self.progress_every)
+        progress.observe({app_name: assumptions.INSTALLING})  # requested and not final (else no wait), until read
         while True:
             remaining = deadline - self._clock()
             if remaining > 0:
-                self._sleep(min(self.install_durations.next_wait(self._clock() - started), remaining))
+                self._pause(min(self.install_durations.next_wait(self._clock() - started), remaining), progress)
             last = self.install_status(app_name, version)
+            progress.observe({app_name: last.status if last is not None else NOT_INSTALLED})
             if last is not None and last.status in assumptions.INSTALL_TERMINAL_STATUSES:
                 self.install_durations.observe(still_running_at, self._clock() - started)
                 break
             still_running_at = self._clock() - started
             if self._clock() >= deadline:
                 status = last.status if last else "not started"
+                progress.finish(f"; stopped at the {timeout:.0f} s limit")
                 raise KustomerInstallError(
                     f"The install of {app_name} {version} did not finish within {timeout:.0f}s (last "
                     f"status: {status}). Kustomer may still finish it; raise kustomer:installTimeoutSeconds "
@@ -996,6 +1093,7 @@ class KustomerClient:
                     version=version,
                     status=status,
                 )
+        progress.finish()
         if last.status == assumptions.INSTALL_FAILED:
             reason = redact(last.error) if last.error else "Kustomer gave no reason"
             raise KustomerInstallError(
@@ -1024,18 +1122,21 @@ class KustomerClient:
         failed: dict[str, InstalledApp] = {}
         last: dict[str, InstalledApp | None] = {}
         seen_running_at: dict[str, float] = {}
+        progress = _InstallProgress(installs, started, self._clock, self.progress_every)
         while True:
             listing = {entry.name: entry for entry in self.list_installed()}
             now = self._clock()
             finished_at: list[float] = []
             running_at: list[float] = []
             lower_bounds: list[float] = []
+            round_states: dict[str, str] = {}
             for name, version in installs.items():
                 if name in done or name in failed:
                     continue
                 entry = last[name] = listing.get(name)
                 elapsed = now - started[name]
                 state = entry.state_of(version) if entry is not None else None
+                round_states[name] = state or NOT_INSTALLED
                 if entry is not None and state == assumptions.INSTALLED:
                     done[name] = entry
                     finished_at.append(elapsed)
@@ -1045,6 +1146,7 @@ class KustomerClient:
                 else:
                     running_at.append(elapsed)
                     seen_running_at[name] = elapsed
+            progress.observe(round_states)
             if finished_at:
                 # Installs seen running (now, or by the last round) and installs just seen done bracket how
                 # long one takes; with no install seen running there is no bracket, only a weak upper bound.
@@ -1061,6 +1163,7 @@ class KustomerClient:
                     f"{name} {installs[name]} (last status: {_status_of(last[name])})" for name in sorted(pending)
                 )
                 first = sorted(pending)[0]
+                progress.finish(f"; stopped at the {timeout:.0f} s limit")
                 raise KustomerInstallError(
                     f"The install of {running} did not finish within {timeout:.0f}s. Kustomer may still finish "
                     "it; raise kustomer:installTimeoutSeconds or run `pulumi up` again later.",
@@ -1069,7 +1172,8 @@ class KustomerClient:
                     status=_status_of(last[first]),
                 )
             wait = min(self.install_durations.next_wait(now - started[name]) for name in pending)
-            self._sleep(min(wait, remaining))
+            self._pause(min(wait, remaining), progress)
+        progress.finish()
         if failed:
             reasons = "; ".join(
                 f"{name} {installs[name]}: {redact(entry.error) if entry.error else 'Kustomer gave no reason'}"
@@ -1084,6 +1188,15 @@ class KustomerClient:
                 status=assumptions.INSTALL_FAILED,
             )
         return done
+
+    def _pause(self, seconds: float, progress: _InstallProgress) -> None:
+        """Sleep ``seconds`` between polls, in slices short enough for ``progress`` to log a line when one is due."""
+        remaining = seconds
+        while remaining > 0:
+            step = min(remaining, max(progress.seconds_to_next_line(), _SHORTEST_PAUSE))
+            self._sleep(step)
+            remaining -= step
+            progress.tick()
 
     def mint_secret(self, app_name: str, version: str | None = None) -> MintedSecret:
         """Mint a new client secret for an app. Kustomer shows it once; a new mint may revoke the last.

@@ -185,7 +185,8 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
         shown = repr(org_name) if _plain_ascii(org_name) else "a value with control or non-ASCII characters"
         raise KustomerConfigError(
             f"{org_source} must be the org's subdomain (the <org> of https://<org>.kustomerapp.com: "
-            f"lowercase ASCII letters, digits, dashes); got {shown}"
+            f"lowercase ASCII letters, digits, dashes, at most 63); got {shown}. Set kustomer:orgName "
+            "(`pulumi config set kustomer:orgName <org>`) or KUSTOMER_ORG_NAME to it."
         )
     base_url, base_source = lookup("kustomer:baseUrl")
     if base_url is not None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, TypeVar
 from urllib.parse import urlsplit
 
+import semver
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -90,65 +91,44 @@ __all__ = [
 # Versions
 
 
-# ASCII only ([0-9], not \d, which takes any Unicode digit), and matched whole with fullmatch.
-_SEMVER_RE: Final = re.compile(
-    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*))?",
-    re.ASCII,
-)
-
-
 def _shown(value: Any) -> str:
     """``value`` for a message: its repr (which escapes control and invisible characters), cut short."""
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
 
 
-@functools.total_ordering
-@dataclass(frozen=True)
-class SemVer:
-    """A ``MAJOR.MINOR.PATCH[-prerelease]`` version, ordered by semver precedence."""
+class SemVer(semver.Version):
+    """A version as Kustomer accepts it, ordered by semver precedence (pre-releases below their release).
 
-    major: int
-    minor: int
-    patch: int
-    prerelease: tuple[str, ...] = ()
+    Parsing and ordering are the ``semver`` package's (semver 2.0.0: ASCII digits, no leading zeros, the
+    whole text); Kustomer's rule on top: ``MAJOR.MINOR.PATCH[-prerelease]`` only, no build metadata
+    (``+build``), which Kustomer's versions never carry and which semver ignores when ordering.
+    """
+
+    __slots__ = ()
 
     @classmethod
-    def parse(cls, text: str) -> SemVer:
-        """Parse ``text``; ``ValueError`` with a message saying the expected form if it is not one."""
-        match = _SEMVER_RE.fullmatch(text) if isinstance(text, str) else None
-        if match is None:
-            raise ValueError(
-                f"must be a semantic version MAJOR.MINOR.PATCH with an optional pre-release, "
-                f"such as '1.0.0' or '1.5.0-beta'; got {_shown(text)}"
-            )
-        major, minor, patch, pre = match.groups()
-        return cls(int(major), int(minor), int(patch), tuple(pre.split(".")) if pre else ())
-
-    def _key(self) -> tuple[Any, ...]:
-        # A release sorts after its pre-releases; numeric identifiers sort before alphanumeric ones.
-        pre = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease)
-        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, pre)
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, SemVer):
-            return NotImplemented
-        return self._key() < other._key()
-
-    def __str__(self) -> str:
-        core = f"{self.major}.{self.minor}.{self.patch}"
-        return f"{core}-{'.'.join(self.prerelease)}" if self.prerelease else core
+    def parse(cls, version: object, optional_minor_and_patch: bool = False) -> SemVer:
+        """Parse ``version``; ``ValueError`` with a message saying the expected form if it is not one."""
+        problem = ValueError(
+            f"must be a semantic version MAJOR.MINOR.PATCH with an optional pre-release, "
+            f"such as '1.0.0' or '1.5.0-beta'; got {_shown(version)}"
+        )
+        if not isinstance(version, str) or optional_minor_and_patch or "+" in version:
+            raise problem
+        try:
+            parsed = super().parse(version)
+        except ValueError:
+            raise problem from None
+        return parsed
 
     def next_patch(self) -> SemVer:
         """The smallest ordinary release above this one (for suggestions in messages)."""
-        if self.prerelease:
-            return SemVer(self.major, self.minor, self.patch)
-        return SemVer(self.major, self.minor, self.patch + 1)
+        return SemVer(self.major, self.minor, self.patch if self.prerelease else self.patch + 1)
 
     def next_major(self) -> SemVer:
         """The next major release (for suggestions in messages)."""
-        return SemVer(self.major + 1, 0, 0)
+        return SemVer(self.major + 1)
 
 
 # ---------------------------------------------------------------------------------------------------

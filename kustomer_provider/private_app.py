@@ -195,6 +195,7 @@ class PrivateAppProvider(ResourceProvider):
         model, failures = validate_inputs(PrivateAppInputs, news)
         if model is not None and _olds:
             failures += _version_failures(_olds, model, news)
+        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
         return check_result(PrivateAppInputs, news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -267,8 +268,9 @@ class PrivateAppProvider(ResourceProvider):
             f"Kustomer keeps app {id_}: its registered versions (up to {props.get('latest_version') or '?'}) "
             f"and its install (version {props.get('installed_version') or 'none'}) stay in the org, and "
             "its client id and current secret stay valid; Kustomer has no API to delete or uninstall them. "
-            "To retire it, disable or remove it by hand in Kustomer (Settings > Apps), and re-registering "
-            "the same app name later needs a version above the last one."
+            "To retire it, disable or remove it by hand in Kustomer (Settings > Apps). A later `pulumi up` "
+            "of the same definition takes the version back with adopt_existing=True (adoptExisting: true); "
+            "any other definition needs a version above the last one."
         )
 
 

@@ -19,7 +19,8 @@ import pulumi
 
 from .client import KustomerClient
 from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
-from .models import SemVer
+from .errors import KustomerConfigError
+from .models import InputFailure, SemVer
 from .redaction import redact
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "client",
     "configure",
     "connection",
+    "connection_failures",
     "installed_version",
     "note_installed",
     "reset",
@@ -40,6 +42,8 @@ READ_MAX_AGE_SECONDS = 5.0
 
 _lock = threading.Lock()
 _config: dict[str, Any] = {}
+#: Whether the host called ``configure``: only then is the stack config known (not in a unit test's direct call).
+_configured = False
 _connection: Connection | None = None
 _client: KustomerClient | None = None
 _app_locks: dict[str, threading.Lock] = {}
@@ -72,23 +76,49 @@ def _install_log_handler() -> None:
 
 def configure(config: Any) -> None:
     """Keep this process's stack config (a ``pulumi.dynamic.Config`` or a mapping) for later resolution."""
-    global _connection
+    global _connection, _configured
     values = {key: (config.get(key)) for key in CONFIG_KEYS}
     with _lock:
-        if values != _config:
+        if values != _config or not _configured:
             _config.clear()
             _config.update(values)
             _connection = None
+        _configured = True
     _install_log_handler()
+
+
+def _resolved() -> Connection:
+    """The connection, resolved once (the caller holds ``_lock``); raises ``KustomerConfigError``."""
+    global _connection
+    if _connection is None:
+        _connection = resolve_connection(_config)
+    return _connection
 
 
 def connection() -> Connection:
     """The resolved connection; raises ``KustomerConfigError`` naming what to set."""
-    global _connection
     with _lock:
-        if _connection is None:
-            _connection = resolve_connection(_config)
-        return _connection
+        return _resolved()
+
+
+def connection_failures() -> list[InputFailure]:
+    """What the providers' Check reports when this process's stack config and environment give no usable
+    connection: no API key, no org name or base URL, an org name that is not a Kustomer subdomain, a bad
+    base URL or install timeout. Each message names the config key and the environment variable to set.
+
+    So ``pulumi preview`` fails before anyone approves a change that ``up`` could not make. Resolving
+    sends no request and builds no client. Before the host has called ``configure`` (a test calling a
+    provider's ``check`` directly) nothing is known of the stack's config, and nothing is reported; the
+    property ``""`` makes the engine show the message as the resource's problem, not an input's.
+    """
+    with _lock:
+        if not _configured:
+            return []
+        try:
+            _resolved()
+        except KustomerConfigError as problem:
+            return [InputFailure("", str(problem))]
+    return []
 
 
 def client() -> KustomerClient:
@@ -155,10 +185,11 @@ def app_lock(app: str) -> threading.Lock:
 
 def reset(client_factory: Callable[[Connection], KustomerClient] | None = None) -> None:
     """Forget settings and the client (tests), optionally choosing how the next client is built."""
-    global _connection, _client, _client_factory
+    global _connection, _client, _client_factory, _configured
     with _lock:
         if _client is not None:
             _client.close()
+        _configured = False
         _config.clear()
         _connection = None
         _client = None

@@ -252,14 +252,17 @@ def test_value_as_pulumi_delivers_it(
     assert module_simulator.stats()["requests"] == {}
 
 
-def _create_error(config: dict[str, Any], env: dict[str, str]) -> str:
+def _create_error(config: dict[str, Any], env: dict[str, str], *, fails_check: bool = False) -> str:
+    """Create's error. With ``fails_check``, Check failed first (so a preview fails) with the same message, as
+    the resource's problem (property ``""``), not an input's; otherwise Check passed."""
     with ProviderServer(env=env) as server:
         server.configure(config)
         news = {**APP, "__provider": PICKLED["app"]}
         checked = server.check("urn:pulumi:dev::kustomer::app::cfg", {}, news)
-        assert checked.failures == []
+        assert [prop for prop, _ in checked.failures] == ([""] if fails_check else [])
         with pytest.raises(ProviderError) as info:
             server.create("urn:pulumi:dev::kustomer::app::cfg", {**checked.inputs, "__provider": PICKLED["app"]})
+        assert all(reason in info.value.details for _, reason in checked.failures)
         return info.value.details
 
 
@@ -275,7 +278,7 @@ def test_config_key(
     if "KUSTOMER_API_KEY" in env or case == "no API key anywhere":
         full.pop("kustomer:apiKey")
     module_simulator.reset_stats()
-    details = _create_error(full, env)
+    details = _create_error(full, env, fails_check=True)
     assert "KustomerConfigError" in details and phrase in details, details.splitlines()[-1]
     assert module_simulator.stats()["requests"] == {}
     assert "0123456789" not in details.splitlines()[-1]

@@ -330,7 +330,7 @@ def test_adoption_with_and_without_adopt_existing(make_engine: EngineFactory, si
         }
         assert http.post("/v1/apps/available", json=made_by_hand).status_code == 201
 
-    refused = make_engine().up(check=False)
+    refused = make_engine({"kustomer:apps": dev_apps(adoptExisting=False)}).up(check=False)
     assert not refused.ok
     assert "adopt_existing=True" in refused.error and "bump `version`" in refused.error
 

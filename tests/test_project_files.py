@@ -10,6 +10,7 @@ import yaml
 
 from kustomer_provider.connection import CONFIG_KEYS
 from kustomer_provider.stack_config import APPS_KEY, REGISTERED_CLIENTS_KEY, load_apps
+from tests.harness.project import ProjectConfigError, apply_project_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
@@ -52,12 +53,13 @@ def test_the_apps_key_is_documented_in_pulumi_yaml() -> None:
 def test_stack_files_are_valid_and_hold_no_secret(stack_file: Path) -> None:
     config: dict[str, Any] = yaml.safe_load(stack_file.read_text())["config"]
     declared = PROJECT["config"]
-    for key, value in config.items():
+    for key in config:
         if key in (APPS_KEY, REGISTERED_CLIENTS_KEY):  # lists of objects: see stack_config.py
             continue
         name = key.removeprefix("kustomer:")
         assert name in declared, f"{stack_file.name}: {key} is not declared in Pulumi.yaml"
-        assert isinstance(value, PULUMI_CONFIG_TYPES[declared[name]["type"]]), key
+    # Typed as the CLI reads stack values (as text: `60` is a string and an integer), none missing.
+    apply_project_config(PROJECT, stack_file.name.split(".")[1], config)
     assert "kustomer:apiKey" not in config, "API keys are set with `pulumi config set --secret`, never committed"
     apps = load_apps(lambda name: config.get(f"kustomer:{name}"))
     assert apps and all(app.version and app.title for app in apps)
@@ -75,3 +77,16 @@ def test_the_dev_stack_targets_the_simulator_with_the_stackone_callback() -> Non
     assert config["kustomer:baseUrl"].startswith("http://127.0.0.1:")
     uris = config["kustomer:apps"][0]["redirectUris"]
     assert "https://api.stackone.com/connect/oauth2/kustomer/callback" in uris
+
+
+def test_the_harness_completes_and_refuses_stack_config_as_the_cli_does() -> None:
+    # Pulumi.yaml's defaults fill what a stack leaves unset; a key declared without one is required.
+    completed = apply_project_config(PROJECT, "dev", {"kustomer:orgName": "acme"})
+    assert completed["kustomer:installTimeoutSeconds"] == "" and completed["kustomer:orgName"] == "acme"
+    required = {"name": "kustomer", "config": {"installTimeoutSeconds": {"type": "integer"}}}
+    with pytest.raises(ProjectConfigError, match="Stack 'dev' is missing configuration value 'installTimeoutSeconds'"):
+        apply_project_config(required, "dev", {})
+    typed = {"name": "kustomer", "config": {"installTimeoutSeconds": {"type": "integer", "default": 300}}}
+    assert apply_project_config(typed, "dev", {})["kustomer:installTimeoutSeconds"] == "300"
+    with pytest.raises(ProjectConfigError, match="must be of type 'integer'"):
+        apply_project_config(typed, "dev", {"kustomer:installTimeoutSeconds": "soon"})

@@ -18,7 +18,10 @@ from tests.conftest import RAW_PROGRAM, EngineFactory
 from tests.test_lifecycle import dev_apps, sim_app, token_status_for
 
 APP = "stackone_link"
-THREE_APPS = dev_apps() + [{**dev_apps()[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)]
+# Without the dev stack's adoptExisting, so that setting it is the change that recovers a failed install.
+THREE_APPS = dev_apps(adoptExisting=False) + [
+    {**dev_apps(adoptExisting=False)[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)
+]
 
 
 @pytest.mark.simulator_args("--seed", "5")

@@ -10,6 +10,10 @@ state lives in a file between runs, secrets encrypted, as a Pulumi backend keeps
     result.outputs["apps"]["stackone_link"]["clientSecret"]   # the value
     result.is_secret("apps.stackone_link.clientSecret")       # True
     engine.refresh(); engine.destroy()
+
+Before each operation the stack config is completed with the defaults of the program's ``Pulumi.yaml`` and
+checked against it, as the CLI does (:mod:`tests.harness.project`): a key the stack leaves unset reaches
+the program and the provider as its declared default, and a declared key with no default is required.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .deployment import Deployment
+from .project import ProjectConfigError, apply_project_config, load_project
 from .provider_server import REPO_ROOT, ProviderServer
 from .state import StackState
 from .values import secret_paths, unwrap_secrets
@@ -76,6 +81,12 @@ class Result:
         lines = self.provider_stderr.splitlines()
         return [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
 
+    @property
+    def infos(self) -> list[str]:
+        """The provider's ``pulumi.log.info`` lines, as the CLI shows them (progress, adoptions, retries)."""
+        lines = self.provider_stderr.splitlines()
+        return [line.removeprefix("info: ") for line in lines if line.startswith("info: ")]
+
     def raise_for_failure(self) -> Result:
         if not self.ok:
             raise DeploymentFailed(f"{self.error}\n{self.traceback}\n--- provider stderr ---\n{self.provider_stderr}")
@@ -96,6 +107,7 @@ class Engine:
         stack: str = "dev",
         env: Mapping[str, str] | None = None,
         parallel: int = 4,
+        project_file: Path | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +119,8 @@ class Engine:
         self.env = dict(env or {})
         self.parallel = parallel
         self.state_path = self.workdir / "state.json"
+        #: The project file whose config block completes the stack's: by default the program's ``Pulumi.yaml``.
+        self.project_file = project_file if project_file is not None else self.program.parent / "Pulumi.yaml"
         self._runs = 0
 
     @property
@@ -114,7 +128,18 @@ class Engine:
         return StackState(self.state_path)
 
     def _all_config(self) -> dict[str, Any]:
-        return {**self.config, **self.secret_config}
+        """The stack's config as the CLI hands it on: completed with the project file's defaults."""
+        stack_config = {**self.config, **self.secret_config}
+        return apply_project_config(load_project(self.project_file), self.stack, stack_config)
+
+    def _config_failure(self, check: bool) -> Result | None:
+        """The CLI's refusal to run when the stack config does not satisfy the project file, if it does not."""
+        try:
+            self._all_config()
+        except ProjectConfigError as refused:
+            failed = Result(ok=False, error=f"ProjectConfigError: {refused}", steps=[])
+            return failed.raise_for_failure() if check else failed
+        return None
 
     def _program_config(self) -> dict[str, str]:
         """Config as the language host gets it: string values, objects JSON-encoded."""
@@ -124,6 +149,8 @@ class Engine:
 
     def up(self, *, preview: bool = False, replace: Iterable[str] = (), check: bool = True) -> Result:
         """``pulumi up`` (or ``pulumi preview``); ``replace`` takes resource names or URNs to replace."""
+        if (refused := self._config_failure(check)) is not None:
+            return refused
         self._runs += 1
         tainted = self._tainted()
         urns = sorted({self._urn(name) for name in replace} | tainted)
@@ -177,6 +204,8 @@ class Engine:
         return self.up(preview=True, check=check)
 
     def _operate(self, operation: str, check: bool) -> Result:
+        if (refused := self._config_failure(check)) is not None:
+            return refused
         state = self.state
         provider = ProviderServer(project=self.project, env=self.env)
         deployment = Deployment(provider, state, parallel=self.parallel)

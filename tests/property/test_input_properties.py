@@ -11,6 +11,7 @@ NaN and infinities, strings that look almost right, and (for Check) the unknown 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -49,12 +50,23 @@ def _refuse(*args: Any, **kwargs: Any) -> Any:
 
 @pytest.fixture(autouse=True, scope="module")
 def no_network() -> Iterator[None]:
-    """Any HTTP request, or any use of the provider's client or connection, is recorded and fails."""
+    """Any HTTP request, or any use of the provider's client or connection, is recorded and fails.
+
+    The provider runtime is configured with a usable stack config, as the host configures it before any
+    Check: Check then resolves it on every example (its credential rule, which makes no request) and the
+    verdicts depend on the inputs alone.
+    """
+    package_logger = logging.getLogger("kustomer_provider")
+    saved = (list(package_logger.handlers), package_logger.level, package_logger.propagate)
+    provider_runtime.reset()
+    provider_runtime.configure({"kustomer:apiKey": "test-key-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(httpx.HTTPTransport, "handle_request", _refuse)
         patch.setattr(provider_runtime, "client", _refuse)
         patch.setattr(provider_runtime, "connection", _refuse)
         yield
+    provider_runtime.reset()
+    package_logger.handlers[:], package_logger.level, package_logger.propagate = saved  # configure's forwarding
     assert REQUESTS == []
 
 
