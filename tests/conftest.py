@@ -66,13 +66,27 @@ def clients_pointed_at(config: dict[str, Any], url: str) -> list[dict[str, Any]]
 
 @pytest.fixture
 def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
-    """Build an engine for a stack whose config is the dev stack's, pointed at the test's simulator."""
+    """Build an engine for a stack whose config is the dev stack's, pointed at the test's simulator.
+
+    The dev stack's ``kustomer:registeredClients`` (other platforms' clients) are left out unless the test
+    asks for them with ``registered_clients=True`` (or gives the key itself), so that the Kustomer tests count
+    the Kustomer resources and requests alone; their secrets are always passed as secret config.
+    """
     count = 0
 
-    def factory(config: dict[str, Any] | None = None, *, program: Path | None = None, **kwargs: Any) -> Engine:
+    def factory(
+        config: dict[str, Any] | None = None,
+        *,
+        program: Path | None = None,
+        registered_clients: bool = False,
+        **kwargs: Any,
+    ) -> Engine:
         nonlocal count
         count += 1
-        stack_config = {**dev_stack_config(), "kustomer:baseUrl": simulator.url, **(config or {})}
+        dev = dev_stack_config()
+        if not registered_clients:
+            dev.pop("kustomer:registeredClients", None)
+        stack_config = {**dev, "kustomer:baseUrl": simulator.url, **(config or {})}
         if stack_config.get("kustomer:registeredClients"):
             stack_config["kustomer:registeredClients"] = clients_pointed_at(stack_config, simulator.url)
         secret_config = {**DEV_CLIENT_SECRETS, **kwargs.pop("secret_config", {"kustomer:apiKey": simulator.api_key})}

@@ -205,8 +205,16 @@ def test_a_new_client_id_replaces_and_an_unreachable_platform_is_could_not_verif
 def test_the_dev_stack_exports_one_client_per_platform_in_the_shape_of_apps(
     make_engine: EngineFactory, simulator: SimulatorProcess
 ) -> None:
-    engine = make_engine()
+    engine = make_engine(registered_clients=True)
     result = engine.up()
+    assert sorted(result.ops("create")) == [
+        "apaleo_dev",
+        "app-installs",
+        "komerza_dev",
+        "stackone_link",
+        "stackone_link-secret",
+        "teamwork_dev",
+    ]
     clients = result.outputs["registeredClients"]
     assert sorted(clients) == ["apaleo_dev", "komerza_dev", "teamwork_dev"]
     shape = {"clientId", "clientSecret", "authorizeUrl", "tokenUrl", "redirectUris", "scopes", "platform"}
@@ -218,11 +226,15 @@ def test_the_dev_stack_exports_one_client_per_platform_in_the_shape_of_apps(
     assert clients["komerza_dev"]["verification"] == clients["apaleo_dev"]["verification"] == "verified"
     assert engine.leaks(DEV_CLIENT_SECRETS.values()) == []
 
+    assert engine.refresh().ok and engine.up().ops("update") == []
+    engine.destroy()
+    assert len(engine.state) == 0
+
 
 def test_the_program_refuses_a_client_secret_stored_in_plaintext(make_engine: EngineFactory) -> None:
     plaintext = {"kustomer:apaleoClientSecret": DEV_CLIENT_SECRETS["kustomer:apaleoClientSecret"]}
     secrets = {k: v for k, v in DEV_CLIENT_SECRETS.items() if k not in plaintext}
-    engine = make_engine(plaintext)
+    engine = make_engine(plaintext, registered_clients=True)
     engine.secret_config = {k: v for k, v in engine.secret_config.items() if k not in plaintext} | secrets
     result = engine.up(check=False)
     assert not result.ok
