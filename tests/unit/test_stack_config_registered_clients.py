@@ -63,10 +63,16 @@ def test_errors_name_the_stack_file_key_path() -> None:
         "kustomer:registeredClients[1].redirectUris[1]: must use https for apaleo, even on a loopback host; "
         "got 'http://127.0.0.1/cb'"
     ]
-    assert problems([item(colour="x", site="acme")]) == [
+    assert problems([item(colour="x")]) == [
         "kustomer:registeredClients[0].colour: is not a field of a registered client (check the spelling; see "
         "Pulumi.yaml for the fields)",
+    ]
+    assert problems([item(site="acme")]) == [
         "kustomer:registeredClients[0].site: is not a field of apaleo clients (their own fields: client_code); remove it",
+    ]
+    assert problems([item(redirectUris=None)]) == [
+        "kustomer:registeredClients[0].redirectUris: must list at least one redirect URI registered on apaleo: its "
+        "login flow sends the user back to one"
     ]
     assert problems([item(), item()]) == ["kustomer:registeredClients[1].name: 'pms' is already registeredClients[0]"]
 
