@@ -12,6 +12,8 @@ import yaml
 from hypothesis import HealthCheck, settings
 
 from kustomer_provider.simulator import SimulatorProcess
+from tests.harness import dev_clients
+from tests.harness.dev_clients import DEV_CLIENT_SECRETS
 from tests.harness.engine import Engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -48,20 +50,10 @@ def simulator(request: pytest.FixtureRequest) -> Iterator[SimulatorProcess]:
 
 EngineFactory = Callable[..., Engine]
 
-#: The secrets of the dev stack's registeredClients: the simulator's built-in dev clients (platforms-contract,
-#: docs/simulator.md), local-only values, given as secret config as scripts/dev-up sets them.
-DEV_CLIENT_SECRETS: dict[str, str] = {
-    "kustomer:teamworkClientSecret": "sim-dev-teamwork-secret",
-    "kustomer:komerzaClientSecret": "sim-dev-komerza-secret-".ljust(72, "x"),
-    "kustomer:apaleoClientSecret": "sim-dev-apaleo-secret",
-}
-
 
 def clients_pointed_at(config: dict[str, Any], url: str) -> list[dict[str, Any]]:
     """The stack's ``kustomer:registeredClients``, those aimed at the dev simulator aimed at ``url`` instead."""
-    dev_url = dev_stack_config()["kustomer:baseUrl"]
-    clients = config.get("kustomer:registeredClients") or []
-    return [{**c, "endpointBaseUrl": url} if c.get("endpointBaseUrl") == dev_url else c for c in clients]
+    return dev_clients.clients_pointed_at(config, url, dev_stack_config()["kustomer:baseUrl"])
 
 
 @pytest.fixture
