@@ -242,3 +242,4 @@ def test_the_program_refuses_a_client_secret_stored_in_plaintext(make_engine: En
         result.error or ""
     )
     assert plaintext["kustomer:apaleoClientSecret"] not in (result.error or "")
+    assert result.ops("create") == []  # the stack config is judged before anything is declared
