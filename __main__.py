@@ -36,6 +36,11 @@ if config.get("apiKey") and not pulumi.runtime.is_config_secret("kustomer:apiKey
 org_name, base_url = resolve_endpoint(lambda key: config.get(key.removeprefix("kustomer:")))
 endpoints = oauth_endpoints(org_name, base_url)
 apps = load_apps(config.get_object)
+# Each client's secret: the kustomer:* secret config key its item names (a plaintext one is refused).
+registered = load_registered_clients(
+    config.get_object,
+    lambda key: (config.get(key.removeprefix("kustomer:")), pulumi.runtime.is_config_secret(key)),
+)  # judged before any resource is declared
 
 declared: list[KustomerPrivateApp] = [
     KustomerPrivateApp(
@@ -79,11 +84,6 @@ for spec, app in zip(apps, declared, strict=True):
 
 pulumi.export("apps", exported)
 
-# Each client's secret: the kustomer:* secret config key its item names (a plaintext one is refused).
-registered = load_registered_clients(
-    config.get_object,
-    lambda key: (config.get(key.removeprefix("kustomer:")), pulumi.runtime.is_config_secret(key)),
-)
 exported_clients: dict[str, pulumi.Input[dict[str, object]]] = {}
 for item in registered:
     given = item.inputs

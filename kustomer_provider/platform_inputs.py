@@ -252,7 +252,7 @@ class RegisteredClientInputs(_Inputs):
             if given and field_name not in own:
                 others = ", ".join(sorted(own)) or "none"
                 raise _NestedError(
-                    f"is not a field of a {name} client (its own fields: {others}); remove it", (field_name,)
+                    f"is not a field of {name} clients (their own fields: {others}); remove it", (field_name,)
                 )
             if not given and field_name in own and own[field_name].required:
                 raise _NestedError(f"is required for {name}: {own[field_name].description}", (field_name,))

@@ -154,6 +154,13 @@ def _client_path(loc: tuple[int | str, ...]) -> str:
     return REGISTERED_CLIENTS_KEY + "".join(path_part(part) for part in loc)
 
 
+def _as_written(input_name: str, as_given: Mapping[str, str]) -> str:
+    """The stack file's key for an input: as the item wrote it, else the input's camelCase name."""
+    if input_name in as_given:
+        return as_given[input_name]
+    return to_camel(input_name) if input_name in RegisteredClientInputs.model_fields else input_name
+
+
 def _item_problems(
     index: int, item: Mapping[str, Any], read_secret: SecretReader
 ) -> tuple[list[str], RegisteredClientConfig | None]:
@@ -164,11 +171,12 @@ def _item_problems(
             f"{_client_path((index, 'name'))}: is required: the client's name in the stack outputs (letters, digits, "
             "'_' and '-', starting with a letter), such as 'teamwork_desk'"
         )
-    if "clientSecret" in item:
-        problems.append(
-            f"{_client_path((index, 'clientSecret'))}: must not be in the stack file: store the secret encrypted "
-            "(`pulumi config set --secret kustomer:<key> <secret>`) and name the key in clientSecretKey"
-        )
+    for plaintext in ("clientSecret", "client_secret"):
+        if plaintext in item:
+            problems.append(
+                f"{_client_path((index, plaintext))}: must not be in the stack file: store the secret encrypted "
+                "(`pulumi config set --secret kustomer:<key> <secret>`) and name the key in clientSecretKey"
+            )
     key = item.get("clientSecretKey")
     secret_key = None
     if not isinstance(key, str) or _CONFIG_KEY.fullmatch(key.removeprefix(_CONFIG_NAMESPACE)) is None:
@@ -178,17 +186,16 @@ def _item_problems(
         )
     else:
         secret_key = _CONFIG_NAMESPACE + key.removeprefix(_CONFIG_NAMESPACE)
+    # Every other key goes to the resource's model, as Check gets it: camelCase keys by their input's name (the
+    # snake_case name is taken too, as kustomer:apps does), anything else as it is, for the model to refuse.
     values: dict[str, Any] = {}
+    as_given: dict[str, str] = {}
     for item_key, value in item.items():
-        if item_key in ("name", "clientSecretKey", "clientSecret"):
+        if item_key in ("name", "clientSecretKey", "clientSecret", "client_secret"):
             continue
-        if item_key not in _ITEM_FIELDS:
-            problems.append(
-                f"{_client_path((index, str(item_key)))}: is not a field of a registered client (check the spelling; "
-                "see Pulumi.yaml for the fields)"
-            )
-            continue
-        values[_ITEM_FIELDS[item_key]] = value
+        input_name = _ITEM_FIELDS.get(item_key, item_key)
+        values[input_name] = value
+        as_given[input_name] = item_key
     if secret_key is not None:
         secret, is_secret = read_secret(secret_key)
         if secret is None:
@@ -211,8 +218,11 @@ def _item_problems(
                 named_by = _client_path((index, "clientSecretKey"))
                 problems.append(f"{secret_key} (named by {named_by}): {failure.message}")
             continue
-        loc = (to_camel(str(failure.loc[0])), *failure.loc[1:]) if failure.loc else ()
-        problems.append(f"{_client_path((index, *loc))}: {failure.message}")
+        loc = (_as_written(str(failure.loc[0]), as_given), *failure.loc[1:]) if failure.loc else ()
+        message = failure.message
+        if failure.kind == "extra_forbidden":
+            message = "is not a field of a registered client (check the spelling; see Pulumi.yaml for the fields)"
+        problems.append(f"{_client_path((index, *loc))}: {message}")
     if problems or inputs is None or not isinstance(name, str) or secret_key is None:
         return problems, None
     return problems, RegisteredClientConfig(name, secret_key, inputs)

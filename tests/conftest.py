@@ -12,6 +12,8 @@ import yaml
 from hypothesis import HealthCheck, settings
 
 from kustomer_provider.simulator import SimulatorProcess
+from tests.harness import dev_clients
+from tests.harness.dev_clients import DEV_CLIENT_SECRETS
 from tests.harness.engine import Engine
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -48,31 +50,35 @@ def simulator(request: pytest.FixtureRequest) -> Iterator[SimulatorProcess]:
 
 EngineFactory = Callable[..., Engine]
 
-#: The secrets of the dev stack's registeredClients: the simulator's built-in dev clients (platforms-contract,
-#: docs/simulator.md), local-only values, given as secret config as scripts/dev-up sets them.
-DEV_CLIENT_SECRETS: dict[str, str] = {
-    "kustomer:teamworkClientSecret": "sim-dev-teamwork-secret",
-    "kustomer:komerzaClientSecret": "sim-dev-komerza-secret-".ljust(72, "x"),
-    "kustomer:apaleoClientSecret": "sim-dev-apaleo-secret",
-}
-
 
 def clients_pointed_at(config: dict[str, Any], url: str) -> list[dict[str, Any]]:
     """The stack's ``kustomer:registeredClients``, those aimed at the dev simulator aimed at ``url`` instead."""
-    dev_url = dev_stack_config()["kustomer:baseUrl"]
-    clients = config.get("kustomer:registeredClients") or []
-    return [{**c, "endpointBaseUrl": url} if c.get("endpointBaseUrl") == dev_url else c for c in clients]
+    return dev_clients.clients_pointed_at(config, url, dev_stack_config()["kustomer:baseUrl"])
 
 
 @pytest.fixture
 def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
-    """Build an engine for a stack whose config is the dev stack's, pointed at the test's simulator."""
+    """Build an engine for a stack whose config is the dev stack's, pointed at the test's simulator.
+
+    The dev stack's ``kustomer:registeredClients`` (other platforms' clients) are left out unless the test
+    asks for them with ``registered_clients=True`` (or gives the key itself), so that the Kustomer tests count
+    the Kustomer resources and requests alone; their secrets are always passed as secret config.
+    """
     count = 0
 
-    def factory(config: dict[str, Any] | None = None, *, program: Path | None = None, **kwargs: Any) -> Engine:
+    def factory(
+        config: dict[str, Any] | None = None,
+        *,
+        program: Path | None = None,
+        registered_clients: bool = False,
+        **kwargs: Any,
+    ) -> Engine:
         nonlocal count
         count += 1
-        stack_config = {**dev_stack_config(), "kustomer:baseUrl": simulator.url, **(config or {})}
+        dev = dev_stack_config()
+        if not registered_clients:
+            dev.pop("kustomer:registeredClients", None)
+        stack_config = {**dev, "kustomer:baseUrl": simulator.url, **(config or {})}
         if stack_config.get("kustomer:registeredClients"):
             stack_config["kustomer:registeredClients"] = clients_pointed_at(stack_config, simulator.url)
         secret_config = {**DEV_CLIENT_SECRETS, **kwargs.pop("secret_config", {"kustomer:apiKey": simulator.api_key})}
