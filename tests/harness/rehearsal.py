@@ -24,6 +24,7 @@ import yaml
 
 from kustomer_provider.simulator import SimulatorProcess
 
+from .dev_clients import DEV_CLIENT_SECRETS, clients_pointed_at
 from .engine import DEFAULT_PROGRAM, DeploymentFailed, Engine, Result
 from .provider_server import REPO_ROOT
 from .values import is_secret
@@ -90,8 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Started a Kustomer simulator at {simulator.url} (in memory; the dev stack's baseUrl points at it)")
         engine = Engine(
             Path(tmp),
-            config={**config, "kustomer:baseUrl": simulator.url},
-            secret_config={"kustomer:apiKey": simulator.api_key},
+            config={
+                **config,
+                "kustomer:baseUrl": simulator.url,
+                # The dev stack's other-platform clients, pointed at this simulator, their secrets as dev-up sets them.
+                "kustomer:registeredClients": clients_pointed_at(config, simulator.url, config["kustomer:baseUrl"]),
+            },
+            secret_config={"kustomer:apiKey": simulator.api_key, **DEV_CLIENT_SECRETS},
             program=DEFAULT_PROGRAM,
             stack="dev",
         )
