@@ -60,7 +60,10 @@ def test_dev_up_without_the_cli_or_network_rehearses_the_up_and_masks_the_secret
     assert "a rehearsal without the Pulumi CLI" in completed.stderr
     assert "== A rehearsal without the Pulumi CLI ==" in completed.stdout
     assert "This was a rehearsal without the Pulumi CLI" in completed.stdout
-    assert "6 create (apaleo_dev, app-installs, komerza_dev, stackone_link, stackone_link-secret, teamwork_dev)" in completed.stdout
+    assert (
+        "6 create (apaleo_dev, app-installs, komerza_dev, stackone_link, stackone_link-secret, teamwork_dev)"
+        in completed.stdout
+    )
 
     # The dev stack's outputs, the client secret masked as `pulumi stack output` masks it.
     outputs = stack_outputs(completed.stdout)
