@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -40,6 +41,9 @@ DEFAULT_PROGRAM = REPO_ROOT / "__main__.py"
 
 class DeploymentFailed(AssertionError):
     """The operation failed; the message is what the CLI would print."""
+
+
+_RUN_TOGETHER = re.compile(r"(?<=\S)(?=(?:debug|info|warning|error): )")
 
 
 @dataclass
@@ -76,16 +80,25 @@ class Result:
         """Names of the resources that had the given step (``create``, ``update``, ``replace``, ...)."""
         return [urn.rsplit("::", 1)[-1] for urn, step_op, _ in self.steps if step_op == op]
 
+    def _log_messages(self, level: str) -> list[str]:
+        # Without an engine, pulumi.log prints "<level>: <message>" and its newline in two writes, so the
+        # messages of the provider's worker threads can run together on one line: split at every level
+        # prefix that follows a line start or directly follows the end of another message.
+        messages = []
+        for line in self.provider_stderr.splitlines():
+            messages += _RUN_TOGETHER.split(line)
+        prefix = f"{level}: "
+        return [m.removeprefix(prefix) for m in messages if m.startswith(prefix)]
+
     @property
     def warnings(self) -> list[str]:
-        lines = self.provider_stderr.splitlines()
-        return [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
+        """The provider's ``pulumi.log.warn`` messages."""
+        return self._log_messages("warning")
 
     @property
     def infos(self) -> list[str]:
-        """The provider's ``pulumi.log.info`` lines, as the CLI shows them (progress, adoptions, retries)."""
-        lines = self.provider_stderr.splitlines()
-        return [line.removeprefix("info: ") for line in lines if line.startswith("info: ")]
+        """The provider's ``pulumi.log.info`` messages, as the CLI shows them (progress, adoptions, retries)."""
+        return self._log_messages("info")
 
     def raise_for_failure(self) -> Result:
         if not self.ok:
