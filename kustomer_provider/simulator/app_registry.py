@@ -65,6 +65,7 @@ class AppRegistry:
         self.clients.clear()
 
     def find_app(self, org_name: str, name: str) -> tuple[Org, AppRecord]:
+        """The app of that name (namespaced or as declared) in the org, or 404."""
         org = self._accounts.ensure_org(org_name)
         app = org.apps.get(name) or org.apps.get(f"{name}_{org.id}")
         if app is None:
@@ -72,6 +73,7 @@ class AppRegistry:
         return org, app
 
     def find_version(self, org_name: str, name: str, version: str) -> tuple[Org, AppRecord]:
+        """The app, if `version` of it is registered, or 404."""
         org, app = self.find_app(org_name, name)
         if version not in app.versions:
             raise not_found(f"Version {version} of app {app.name} is not registered")

@@ -151,7 +151,11 @@ class Store:
             return self._apps.installs_of(org_name, name, version)
 
     def mint_secret(self, org_name: str, name: str, version: str | None) -> dict[str, Any]:
-        """Mint a new client secret, revoking the previous one; the answer is the only copy (see `AppRegistry`)."""
+        """Mint a new client secret, revoking the previous one; the answer is the only copy.
+
+        Only for an app with an installed version (the seed tutorial's order: install, then the secret):
+        otherwise the refusal of `rules.MINT_NOT_INSTALLED_STATUS`, and nothing changes.
+        """
         with self._lock:
             return self._apps.mint_secret(org_name, name, version)
 
