@@ -3,7 +3,7 @@
 It imports nothing from `kustomer_provider` outside this subpackage, and the provider never imports it.
 
 Its web stack (FastAPI, uvicorn, python-multipart) is the optional extra ``kustomer-pulumi[simulator]``.
-The names that need it (`create_app`, `FaultSettings`, `ConnectionDropped`) are imported on first use, so
+The names that need it (`create_app`, `ConnectionDropped`) are imported on first use, so
 `SimulatorProcess` and the command line load without it and say which extra to install
 (`SimulatorExtraMissing`, an ImportError) instead of failing on a bare ``No module named 'fastapi'``.
 """
@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import FirstShapeError, JsonApiError, OAuthError, SimulatorError
 from .extra import SimulatorExtraMissing, require_simulator_extra
+from .fault_settings import FaultSettings
 from .process import SimulatorProcess
+from .records import Principal
 from .settings import KeySpec, SimulatorSettings, parse_key_spec
-from .store import Principal, Store
+from .store import Store
 
 if TYPE_CHECKING:
     from .app import create_app
-    from .faults import ConnectionDropped, FaultSettings
+    from .faults import ConnectionDropped
 
 __all__ = [
     "ConnectionDropped",
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 # Names served from modules that import the web stack: name -> submodule.
-_NEEDS_EXTRA = {"create_app": ".app", "ConnectionDropped": ".faults", "FaultSettings": ".faults"}
+_NEEDS_EXTRA = {"create_app": ".app", "ConnectionDropped": ".faults"}
 
 
 def __getattr__(name: str) -> Any:

@@ -12,15 +12,20 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import rules
+from .connections import ConnectionRegistry
 from .context import SimContext
 from .errors import JsonApiError, SimulatorError
-from .faults import ConnectionRegistry, FaultMiddleware, FaultSettings, RateLimiter, Stats
+from .fault_settings import FaultSettings
+from .faults import FaultMiddleware
 from .platforms.routes import ROUTERS as PLATFORM_ROUTERS
 from .platforms.state import PlatformState
+from .rate_limit import RateLimiter
+from .records import Clock
 from .request_log import RequestLog, RequestLogMiddleware
 from .routers import apps, control, misc, oauth, requests
 from .settings import SimulatorSettings
-from .store import Clock, Store
+from .stats import Stats
+from .store import Store
 
 __all__ = ["create_app"]
 
@@ -94,7 +99,6 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
         connections=ConnectionRegistry(stats),
         rng=random.Random(settings.seed),
         routes=[route for router in ROUTERS for route in router.routes],
-        platforms=PlatformState(store),
     )
     app = FastAPI(
         title="Kustomer Apps Platform simulator",
@@ -104,6 +108,8 @@ def create_app(settings: SimulatorSettings | None = None, *, clock: Clock | None
         redirect_slashes=False,
     )
     app.state.sim = context
+    # Teamwork, Komerza and apaleo: clients, codes, tokens (a section of `store`), read by their routers.
+    app.state.platforms = PlatformState(store)
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(SimulatorError, _simulator_error)

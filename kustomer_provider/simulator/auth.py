@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from . import rules
+from .bearer import bearer_token
+from .context import SimContext
 from .errors import FirstShapeError, JsonApiError
-from .store import Principal
-
-if TYPE_CHECKING:
-    from .context import SimContext
+from .records import Principal
 
 __all__ = [
     "Authenticated",
     "CanRead",
     "CanReadCustomers",
     "CanWrite",
-    "bearer_token",
     "current_principal",
     "missing_role",
     "require_all",
     "require_any",
 ]
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
 
 
 async def current_principal(request: Request) -> Principal:

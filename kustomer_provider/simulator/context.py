@@ -11,9 +11,11 @@ from typing import TypeVar
 from fastapi import Request
 from starlette.routing import BaseRoute
 
-from .faults import ConnectionRegistry, FaultSettings, RateLimiter, Stats
-from .platforms.state import PlatformState
+from .connections import ConnectionRegistry
+from .fault_settings import FaultSettings
+from .rate_limit import RateLimiter
 from .settings import SimulatorSettings
+from .stats import Stats
 from .store import Store
 
 __all__ = ["SimContext", "get_context"]
@@ -23,7 +25,11 @@ T = TypeVar("T")
 
 @dataclass
 class SimContext:
-    """Settings, state (Kustomer's and the other platforms'), faults, counters and the seeded random generator."""
+    """Settings, Kustomer's state, faults, counters and the seeded random generator.
+
+    The other platforms' state is `app.state.platforms` (a section of `store`, see `platforms.consent`), so that
+    this module, which the routers import, does not import the platforms' package.
+    """
 
     settings: SimulatorSettings
     store: Store
@@ -33,7 +39,6 @@ class SimContext:
     connections: ConnectionRegistry
     rng: random.Random
     routes: list[BaseRoute]  # every route of the app, for the stats' route templates
-    platforms: PlatformState  # Teamwork, Komerza and apaleo: clients, codes, tokens (a section of `store`)
     _rng_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def roll(self) -> float:

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .faults import route_template
+from .route_templates import route_template
 
 __all__ = ["RequestLog", "RequestLogMiddleware", "install_states"]
 

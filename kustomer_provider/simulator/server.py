@@ -27,8 +27,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import rules
 from .app import create_app
+from .connections import ConnectionRegistry
 from .context import SimContext
-from .faults import ConnectionRegistry
 from .settings import SimulatorSettings
 
 __all__ = ["base_url", "bind_socket", "control_token_file", "protocol_class", "serve", "write_control_token"]

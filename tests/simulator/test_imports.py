@@ -1,4 +1,8 @@
-"""The simulator stands alone: no pulumi, nothing from the provider package."""
+"""The simulator stands alone: no pulumi, nothing from the provider package.
+
+This reads the source text (which third-party packages it names); what the simulator really loads is checked
+in a fresh interpreter by tests/test_entry_points.py, and its imports by the layer contracts (tests/test_layers.py).
+"""
 
 from __future__ import annotations
 

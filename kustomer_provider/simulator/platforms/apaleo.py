@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from .. import rules as sim_rules
-from ..auth import bearer_token
+from ..bearer import bearer_token
 from ..errors import OAuthError, PlatformError
 from ..routers.oauth import Form, Params
 from . import rules

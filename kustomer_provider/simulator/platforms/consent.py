@@ -40,9 +40,9 @@ FORM_FIELDS = (
 _PAGE_FIELDS = frozenset({"client_id", "redirect_uri"})
 
 
-def platform_state(context: Context) -> PlatformState:
-    """Dependency: the platforms' state of this simulator."""
-    state: PlatformState = context.platforms
+def platform_state(request: Request) -> PlatformState:
+    """Dependency: the platforms' state of this simulator (`app.state.platforms`, set by `create_app`)."""
+    state: PlatformState = request.app.state.platforms
     return state
 
 

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request
 
-from ..auth import bearer_token
+from ..bearer import bearer_token
 from ..errors import PlatformError
 from . import rules
 from .consent import Platforms

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .. import rules as sim_rules
-from ..store import Store, iso
+from ..records import iso
+from ..store import Store
 from . import rules
 from .spec import PLATFORMS
 

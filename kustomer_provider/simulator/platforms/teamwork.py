@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from ..auth import bearer_token
+from ..bearer import bearer_token
 from ..errors import PlatformError
 from . import rules
 from .consent import Platforms

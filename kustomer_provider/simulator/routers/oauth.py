@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from .. import rules
 from ..errors import OAuthError
-from ..store import ClientAuth
+from ..records import ClientAuth
 from .common import Context
 
 __all__ = ["router"]
