@@ -26,6 +26,7 @@ import ipaddress
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
@@ -59,6 +60,7 @@ __all__ = [
     "is_loopback",
     "parse_url",
     "shown",
+    "whole_match",
 ]
 
 
@@ -117,14 +119,28 @@ _APP_NAME_RE: Final = re.compile(assumptions.APP_NAME_PATTERN, re.ASCII)
 _ROLE_RE: Final = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*", re.ASCII)
 
 
-def _check_app_name(value: str) -> str:
-    check_plain_text(value)
-    if _APP_NAME_RE.fullmatch(value) is None:
-        raise ValueError(
-            "must start with a lowercase letter and hold only lowercase letters, digits and "
-            f"underscores (Kustomer allows no dashes or spaces), such as 'my_oauth_app'; got {shown(value)}"
-        )
-    return value
+def whole_match(pattern: re.Pattern[str], rule: str, *, plain: bool = True) -> Callable[[str], str]:
+    """A check that a value matches ``pattern`` whole, else ``ValueError``: ``rule``, then the value as given.
+
+    With ``plain`` a control or invisible character is refused first, by name (the pattern would only say the
+    value does not match).
+    """
+
+    def check(value: str) -> str:
+        if plain:
+            check_plain_text(value)
+        if pattern.fullmatch(value) is None:
+            raise ValueError(f"{rule}; got {shown(value)}")
+        return value
+
+    return check
+
+
+_check_app_name: Final = whole_match(
+    _APP_NAME_RE,
+    "must start with a lowercase letter and hold only lowercase letters, digits and underscores (Kustomer allows "
+    "no dashes or spaces), such as 'my_oauth_app'",
+)
 
 
 def _check_semver(value: str) -> str:
@@ -140,14 +156,11 @@ def _check_title(value: str) -> str:
     return value
 
 
-def _check_role(value: str) -> str:
-    check_plain_text(value)
-    if _ROLE_RE.fullmatch(value) is None:
-        raise ValueError(
-            "must be a Kustomer role string such as 'org.permission.customer.read' (lowercase ASCII letters, "
-            f"digits and underscores, parts joined by dots), or 'offline_access'; got {shown(value)}"
-        )
-    return value
+_check_role: Final = whole_match(
+    _ROLE_RE,
+    "must be a Kustomer role string such as 'org.permission.customer.read' (lowercase ASCII letters, digits and "
+    "underscores, parts joined by dots), or 'offline_access'",
+)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .fields import (
     is_loopback,
     parse_url,
     shown,
+    whole_match,
 )
 from .input_validation import InputModel
 
@@ -69,14 +70,10 @@ def _check_platform(value: str) -> str:
     return value
 
 
-def _check_client_id(value: str) -> str:
-    check_plain_text(value)
-    if _CLIENT_ID.fullmatch(value) is None:
-        raise ValueError(
-            "must hold only visible ASCII characters, no spaces (copy it from the platform's dashboard); "
-            f"got {shown(value)}"
-        )
-    return value
+_check_client_id: Final = whole_match(
+    _CLIENT_ID,
+    "must hold only visible ASCII characters, no spaces (copy it from the platform's dashboard)",
+)
 
 
 def _check_client_secret(value: str) -> str:
@@ -118,13 +115,12 @@ def _check_any_redirect_uri(value: str) -> str:
     return value
 
 
-def _check_scope(value: str) -> str:
-    if _SCOPE.fullmatch(value) is None:
-        raise ValueError(
-            "must be one OAuth scope: visible ASCII characters without spaces, quotes or backslashes "
-            f"(RFC 6749 section 3.3), such as 'account.read'; got {shown(value)}"
-        )
-    return value
+_check_scope: Final = whole_match(
+    _SCOPE,
+    "must be one OAuth scope: visible ASCII characters without spaces, quotes or backslashes (RFC 6749 "
+    "section 3.3), such as 'account.read'",
+    plain=False,
+)
 
 
 def _today() -> date:
@@ -145,22 +141,18 @@ def _check_date(value: str) -> str:
     return value
 
 
-def _check_site(value: str) -> str:
-    if _SITE.fullmatch(value) is None:
-        raise ValueError(
-            "must be the site's name only, the 'acme' of https://acme.teamwork.com (lowercase letters, digits and "
-            f"dashes); got {shown(value)}"
-        )
-    return value
+_check_site: Final = whole_match(
+    _SITE,
+    "must be the site's name only, the 'acme' of https://acme.teamwork.com (lowercase letters, digits and dashes)",
+    plain=False,
+)
 
 
-def _check_client_code(value: str) -> str:
-    if _CLIENT_CODE.fullmatch(value) is None:
-        raise ValueError(
-            "must be the app's client code as the apaleo Dashboard shows it (letters, digits, '-', '_' and '.', "
-            f"at most 64); got {shown(value)}"
-        )
-    return value
+_check_client_code: Final = whole_match(
+    _CLIENT_CODE,
+    "must be the app's client code as the apaleo Dashboard shows it (letters, digits, '-', '_' and '.', at most 64)",
+    plain=False,
+)
 
 
 def _check_origin(value: str) -> str:
