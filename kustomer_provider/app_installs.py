@@ -14,30 +14,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import assumptions, provider_runtime
+from . import assumptions, provider_process
+from .answers import NOT_INSTALLED, InstalledApp
+from .app_inputs import AppInstallsInputs
 from .errors import KustomerInstallError
-from .models import NOT_INSTALLED, AppInstallsInputs, InstalledApp, validate_inputs
 from .private_app import KustomerPrivateApp
-from .provider_support import check_result, input_view, normalized_view
-from .unknowns import contains_unknown
+from .resource_provider import KustomerResourceProvider, resource_properties
 
 __all__ = ["AppInstallsProvider", "KustomerAppInstalls", "install_state"]
-
-INPUT_DEFAULTS: Final[Mapping[str, Any]] = {"apps": []}
-
-
-def _inputs(props: Mapping[str, Any]) -> AppInstallsInputs:
-    return AppInstallsInputs.model_validate(input_view(props, INPUT_DEFAULTS))
-
-
-def _normalized(props: Mapping[str, Any]) -> Any:
-    """The ``apps`` input as the model converts it (``install`` filled in, ``"true"`` -> ``True``), to compare."""
-    return normalized_view(AppInstallsInputs, props, INPUT_DEFAULTS)["apps"]
 
 
 def install_state(entry: InstalledApp | None, version: str) -> str:
@@ -50,20 +39,20 @@ def _installed_version(entry: InstalledApp | None) -> str:
 
 
 def _outputs(props: Mapping[str, Any], entries: Mapping[str, InstalledApp | None]) -> dict[str, Any]:
-    installs = _inputs(props).installs()
-    outs = dict(input_view(props, INPUT_DEFAULTS))
+    installs = AppInstallsProvider.read_inputs(props).installs()
+    outs = AppInstallsProvider.input_view(props)
     outs["installed_versions"] = {name: _installed_version(entries.get(name)) for name in installs}
     outs["install_statuses"] = {name: install_state(entries.get(name), version) for name, version in installs.items()}
     return outs
 
 
 def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
-    installs = _inputs(props).installs()
+    installs = AppInstallsProvider.read_inputs(props).installs()
     if not installs:
         return _outputs(props, {})
-    timeout = provider_runtime.connection().install_timeout_seconds
+    timeout = provider_process.connection().install_timeout_seconds
     try:
-        done = provider_runtime.client().wait_for_installs(installs, timeout=timeout)
+        done = provider_process.client().wait_for_installs(installs, timeout=timeout)
     except KustomerInstallError as failed:
         if failed.status != assumptions.INSTALL_FAILED:
             raise
@@ -74,29 +63,23 @@ def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
             "to install the same version again, or with a higher version. The other apps are installed."
         ) from None
     for name, entry in done.items():
-        provider_runtime.note_installed(name, entry.version)  # the secrets minted next need not list them again
+        provider_process.note_installed(name, entry.version)  # the secrets minted next need not list them again
     return _outputs(props, dict(done))
 
 
-class AppInstallsProvider(ResourceProvider):
-    """The dynamic provider of :class:`KustomerAppInstalls`. Holds no state: see ``provider_runtime``."""
+class AppInstallsProvider(KustomerResourceProvider[AppInstallsInputs]):
+    """The dynamic provider of :class:`KustomerAppInstalls`. Holds no state: see ``resource_provider``.
 
-    def configure(self, req: Any) -> None:
-        provider_runtime.configure(req.config)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        # Repeated apps are refused by the model too (entries not known yet hold their place unchecked).
-        _model, failures = validate_inputs(AppInstallsInputs, news)
-        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
-        return check_result(AppInstallsInputs, news, failures)
+    Check needs no rule of its own: repeated apps are refused by the model (entries not known yet hold their
+    place unchecked).
+    """
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        new_apps = input_view(news, INPUT_DEFAULTS)["apps"]
-        if contains_unknown(new_apps) or _normalized(olds) != _normalized(news):
+        if self.input_changes(olds, news):
             return DiffResult(changes=True, replaces=[], delete_before_replace=False)
         # Same apps, but an install not seen final (it failed, timed out, or a refresh found it gone): wait again.
         statuses = olds.get("install_statuses") or {}
-        waiting = any(statuses.get(name) != assumptions.INSTALLED for name in _inputs(news).installs())
+        waiting = any(statuses.get(name) != assumptions.INSTALLED for name in self.read_inputs(news).installs())
         return DiffResult(changes=waiting, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -106,8 +89,8 @@ class AppInstallsProvider(ResourceProvider):
         return UpdateResult(_wait(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        installs = _inputs(props).installs()
-        listing = provider_runtime.client().list_installed(max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+        installs = self.read_inputs(props).installs()
+        listing = provider_process.client().list_installed(max_age=provider_process.READ_MAX_AGE_SECONDS)
         entries = {entry.name: entry for entry in listing if entry.name in installs}
         if installs and not entries:
             return ReadResult("", {})  # every app it waited for is gone from the org: so is what it stood for
@@ -169,5 +152,5 @@ class KustomerAppInstalls(pulumi.dynamic.Resource, module="kustomer", name="AppI
             else app
             for app in apps
         ]
-        props: dict[str, Any] = {"apps": entries, "installed_versions": None, "install_statuses": None}
+        props = resource_properties(AppInstallsProvider, KustomerAppInstalls, {"apps": entries})
         super().__init__(AppInstallsProvider(), resource_name, props, opts)

@@ -21,27 +21,22 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 
-from . import assumptions, provider_runtime
+from . import assumptions, provider_process
+from .answers import InstalledApp
+from .app_inputs import AppSecretInputs
 from .client import KustomerClient
 from .errors import KustomerError, KustomerInstallError
-from .models import AppSecretInputs, InstalledApp, SemVer, validate_inputs
-from .provider_support import check_result, input_view, normalized_view, now_utc, parse_timestamp, timestamp
-from .unknowns import is_unknown
+from .resource_provider import KustomerResourceProvider, resource_properties
+from .versions import SemVer, at_least
 
 __all__ = ["AppSecretProvider", "KustomerAppSecret"]
 
-INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
-    "app_name": None,
-    "app_version": None,
-    "rotation_triggers": {},
-    "rotate_after_days": None,
-}
 SECRET_OUTPUTS: Final = ("client_secret",)
 #: ``secret_status``: the token endpoint accepted the secret when last checked (or it was just minted) ...
 SECRET_LIVE: Final = "live"  # noqa: S105 (a status, not a secret)
@@ -49,9 +44,19 @@ SECRET_LIVE: Final = "live"  # noqa: S105 (a status, not a secret)
 SECRET_REVOKED: Final = "revoked"  # noqa: S105 (a status, not a secret)
 
 
-def _inputs(props: Mapping[str, Any]) -> AppSecretInputs:
-    values = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
-    return AppSecretInputs.model_validate(values)
+def now_utc() -> datetime:
+    """The current time, UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC with a ``Z``: ``2026-11-23T21:53:36Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Read a :func:`timestamp` back."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def rotation_due(props: Mapping[str, Any]) -> bool:
@@ -61,14 +66,7 @@ def rotation_due(props: Mapping[str, Any]) -> bool:
 
 
 def _at_least(version: str, wanted: str | None) -> bool:
-    if wanted is None:
-        return True
-    if version == provider_runtime.SOME_VERSION:
-        return False
-    try:
-        return SemVer.parse(version) >= SemVer.parse(wanted)
-    except ValueError:
-        return version == wanted
+    return wanted is None or at_least(version, wanted)  # SOME_VERSION is no version: below any wanted one
 
 
 def _not_installed(app_name: str, entry: InstalledApp | None) -> KustomerInstallError:
@@ -99,28 +97,28 @@ def wait_until_installed(client: KustomerClient, app_name: str, version: str | N
 
     In the program the installs are final before any secret is created (each secret depends on
     ``app-installs``), so this costs one listing of the org's installs shared by every secret of the ``up``
-    (``provider_runtime`` remembers what it showed); an app whose install is still running is waited for;
+    (``provider_process`` remembers what it showed); an app whose install is still running is waited for;
     an app with no installed version fails with a :class:`KustomerInstallError` that says how to install it.
     """
-    known = provider_runtime.installed_version(app_name)
+    known = provider_process.installed_version(app_name)
     if known is not None and _at_least(known, version):
         return
-    listing = client.list_installed(max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+    listing = client.list_installed(max_age=provider_process.READ_MAX_AGE_SECONDS)
     for item in listing:
-        provider_runtime.note_installed(item.name, item.version)
+        provider_process.note_installed(item.name, item.version)
     entry = next((item for item in listing if item.name == app_name), None)
     if entry is not None and entry.version and _at_least(entry.version, version):
         return
     if entry is not None and entry.status == assumptions.INSTALLING:
         target = version
         if target is None:
-            registered = client.versions_of(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+            registered = client.versions_of(app_name, max_age=provider_process.READ_MAX_AGE_SECONDS)
             target = max((v.version for v in registered), key=SemVer.parse, default=None)
         if target is not None:
             pulumi.log.info(f"{app_name} is being installed: its client secret is minted once the install is final")
-            timeout = provider_runtime.connection().install_timeout_seconds
+            timeout = provider_process.connection().install_timeout_seconds
             done = client.wait_for_installs({app_name: target}, timeout=timeout)
-            provider_runtime.note_installed(app_name, done[app_name].version)
+            provider_process.note_installed(app_name, done[app_name].version)
             return
     if entry is not None and entry.version:
         return  # the asked version is not being installed, but the app is: Kustomer mints for it
@@ -128,10 +126,10 @@ def wait_until_installed(client: KustomerClient, app_name: str, version: str | N
 
 
 def _is_installed(client: KustomerClient, app_name: str) -> bool:
-    if provider_runtime.installed_version(app_name) is not None:
+    if provider_process.installed_version(app_name) is not None:
         return True
-    entry = client.installed_app(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
-    provider_runtime.note_installed(app_name, entry.version if entry else None)
+    entry = client.installed_app(app_name, max_age=provider_process.READ_MAX_AGE_SECONDS)
+    provider_process.note_installed(app_name, entry.version if entry else None)
     return entry is not None and bool(entry.version)
 
 
@@ -147,8 +145,8 @@ def probe_stored_secret(props: Mapping[str, Any]) -> assumptions.SecretVerdict:
     if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id or not secret:
         return "unknown"
     try:
-        client = provider_runtime.client()
-        verdict = client.probe_client_secret(client_id, secret, token_url=provider_runtime.token_url())
+        client = provider_process.client()
+        verdict = client.probe_client_secret(client_id, secret, token_url=provider_process.token_url())
         if verdict == "dead" and not _is_installed(client, app_name):
             pulumi.log.warn(
                 f"Could not tell whether the client secret {fingerprint} of {app_name} still works: the token "
@@ -177,31 +175,20 @@ def _dead_secret_warning(props: Mapping[str, Any], when: str) -> str:
     )
 
 
-class AppSecretProvider(ResourceProvider):
-    """The dynamic provider of :class:`KustomerAppSecret`. Holds no state: see ``provider_runtime``."""
-
-    def configure(self, req: Any) -> None:
-        provider_runtime.configure(req.config)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        _model, failures = validate_inputs(AppSecretInputs, news)
-        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
-        return check_result(AppSecretInputs, news, failures)
+class AppSecretProvider(KustomerResourceProvider[AppSecretInputs]):
+    """The dynamic provider of :class:`KustomerAppSecret`. Holds no state: see ``resource_provider``."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # Compare the values as the model converts them ("90", 90.0 and 90 are the same 90 days).
-        old = normalized_view(AppSecretInputs, olds, INPUT_DEFAULTS)
-        new = normalized_view(AppSecretInputs, news, INPUT_DEFAULTS)
         # A value not known yet (a preview, while the app itself changes) may well turn out unchanged: show
         # an update and let the real run, where every input is known, decide whether to mint.
-        unknown = [name for name in INPUT_DEFAULTS if is_unknown(new[name])]
-        replaces = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
+        inputs = self.input_changes(olds, news)
+        unknown, replaces = inputs.unknown, list(inputs.changed)
         if rotation_due(olds):
             replaces.append("rotate_at")
         if replaces and olds.get("client_secret"):
             # The secret being replaced was minted, so its app was installed then, and Kustomer never
             # uninstalls: the new one's create need not list the org's installs to know it.
-            provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
+            provider_process.note_installed(str(olds.get("app_name") or ""), provider_process.SOME_VERSION)
         if not replaces and not unknown:
             # Nothing else mints: check the stored secret still works (see the module docstring).
             if olds.get("secret_status") == SECRET_REVOKED:
@@ -215,18 +202,18 @@ class AppSecretProvider(ResourceProvider):
                 elif verdict == "live":
                     # The token endpoint authenticates only clients of installed apps: a forced replacement
                     # (--replace, taint) need not list the org's installs either.
-                    provider_runtime.note_installed(str(olds.get("app_name") or ""), provider_runtime.SOME_VERSION)
+                    provider_process.note_installed(str(olds.get("app_name") or ""), provider_process.SOME_VERSION)
         return DiffResult(changes=bool(replaces or unknown), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _inputs(props)
-        client = provider_runtime.client()
+        inputs = self.read_inputs(props)
+        client = provider_process.client()
         wait_until_installed(client, inputs.app_name, inputs.app_version)
-        with provider_runtime.app_lock(inputs.app_name):
+        with provider_process.app_lock(inputs.app_name):
             minted = client.mint_secret(inputs.app_name, inputs.app_version)
         created = now_utc()
         secret = minted.client_secret.get_secret_value()
-        outs: dict[str, Any] = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
+        outs: dict[str, Any] = self.given_inputs(props)
         outs.update(
             client_id=minted.client_id,
             client_secret=secret,
@@ -244,9 +231,9 @@ class AppSecretProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         # Never mint here: a mint may revoke the secret consumers hold. Check the app still exists and whether
         # the stored secret still works; a dead one is marked, so that the next up's diff replaces it.
-        client = provider_runtime.client()
+        client = provider_process.client()
         app_name = str(props.get("app_name", ""))
-        if not client.versions_of(app_name, max_age=provider_runtime.READ_MAX_AGE_SECONDS):
+        if not client.versions_of(app_name, max_age=provider_process.READ_MAX_AGE_SECONDS):
             return ReadResult("", {})
         outs = dict(props)
         verdict = probe_stored_secret(props)
@@ -333,19 +320,6 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
             Default: none (no scheduled rotation).
         :param opts: Resource options; ``client_secret`` is added to ``additional_secret_outputs``.
         """
-        if app_name is None:
-            raise TypeError("Missing required property 'app_name'")
-        props: dict[str, Any] = {
-            "app_name": app_name,
-            "app_version": app_version,
-            "rotation_triggers": rotation_triggers if rotation_triggers is not None else {},
-            "rotate_after_days": rotate_after_days,
-            "client_id": None,
-            "client_secret": None,
-            "created_at": None,
-            "rotate_at": None,
-            "fingerprint": None,
-            "secret_status": None,
-        }
+        props = resource_properties(AppSecretProvider, KustomerAppSecret, locals())
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_OUTPUTS))
         super().__init__(AppSecretProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts))

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from . import assumptions
 from ._version import __version__
+from .answers import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord, MintedSecret
 from .connection import check_api_key, check_base_url
 from .errors import (
     KustomerAPIError,
@@ -73,9 +74,9 @@ from .errors import (
     KustomerTransportError,
     KustomerUnexpectedAnswerError,
 )
-from .models import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord, MintedSecret, SemVer
 from .pacing import InstallDurationEstimate, RateLimitGovernor
 from .redaction import install_log_redaction, looks_secret, redact, redact_json, register_secret
+from .versions import SemVer
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -250,7 +251,7 @@ class _Resource(_Shape):
     attributes: dict[str, Any]
 
     def as_mapping(self) -> dict[str, Any]:
-        """The resource as the models' ``from_resource`` reads it."""
+        """The resource as the answer types' ``from_resource`` reads it."""
         return {"type": self.type, "id": self.id, "attributes": dict(self.attributes)}
 
 
@@ -584,7 +585,7 @@ def _short_name(app_name: str) -> str:
 
 class _InstallProgress:
     """The progress lines of one wait for installs, logged at INFO through ``kustomer_provider.client``
-    (``provider_runtime`` forwards them to ``pulumi.log.info``).
+    (``provider_process`` forwards them to ``pulumi.log.info``).
 
     A line whenever an install changes status, and at least every ``every`` seconds otherwise, such as
     ``3/50 installed; waiting for crm_sync (installing, 12 s) and 46 more``; the last line says how long

@@ -1,9 +1,9 @@
 """The inputs of ``RegisteredOAuthClient``, validated: each platform's documented rules, read from ``platforms``.
 
-Beside ``models`` and built the same way (its text and URL checks, its :func:`~models.validate_inputs`): one
-pydantic model is the single source of validation for the resource's ``check`` and for the stack config's
-``kustomer:registeredClients`` (``stack_config``), so a value gets the same verdict through either door, and
-every failure names its input (``redirect_uris[1]``, ``client_code``).
+Beside ``app_inputs`` and built the same way (the field types of ``fields``, the failures of
+``input_validation``): one pydantic model is the single source of validation for the resource's ``check`` and for
+the stack config's ``kustomer:registeredClients`` (``stack_config``), so a value gets the same verdict through
+either door, and every failure names its input (``redirect_uris[1]``, ``client_code``).
 
 The field types judge what holds for every platform (a URI is parsed, a date is a real date, a secret holds no
 control character); the model's one cross-field validator then applies the platform's own rules, as data from
@@ -15,24 +15,25 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, Strict, model_validator
 
 from . import platforms
-from .models import (
-    _URI_CHARACTERS,
+from .fields import (
+    URI_CHARACTERS,
     Bool,
+    NestedError,
     RotateAfterDays,
     UniqueItems,
-    _check_plain_text,
-    _Inputs,
-    _is_loopback,
-    _NestedError,
-    _parse_url,
-    _shown,
+    check_plain_text,
+    is_loopback,
+    parse_url,
+    shown,
+    whole_match,
 )
+from .input_validation import InputModel
 
 __all__ = [
     "ClientId",
@@ -69,14 +70,10 @@ def _check_platform(value: str) -> str:
     return value
 
 
-def _check_client_id(value: str) -> str:
-    _check_plain_text(value)
-    if _CLIENT_ID.fullmatch(value) is None:
-        raise ValueError(
-            "must hold only visible ASCII characters, no spaces (copy it from the platform's dashboard); "
-            f"got {_shown(value)}"
-        )
-    return value
+_check_client_id: Final = whole_match(
+    _CLIENT_ID,
+    "must hold only visible ASCII characters, no spaces (copy it from the platform's dashboard)",
+)
 
 
 def _check_client_secret(value: str) -> str:
@@ -91,13 +88,13 @@ def _check_client_secret(value: str) -> str:
 
 def _check_any_redirect_uri(value: str) -> str:
     """An absolute URI: http(s) URLs parsed as the Kustomer inputs are, other schemes checked by RFC 3986."""
-    _check_plain_text(value)
+    check_plain_text(value)
     scheme, colon, rest = value.partition(":")
     if not colon or _SCHEME.fullmatch(scheme) is None:
-        raise ValueError(f"must be an absolute URI such as 'https://example.com/callback'; got {_shown(value)}")
+        raise ValueError(f"must be an absolute URI such as 'https://example.com/callback'; got {shown(value)}")
     lowered = scheme.lower()
     if lowered in ("http", "https"):
-        _parse_url(
+        parse_url(
             value,
             schemes=("https", "http"),
             absolute="must be an absolute URL such as 'https://example.com/callback'",
@@ -105,26 +102,25 @@ def _check_any_redirect_uri(value: str) -> str:
         )
         return value
     if lowered in _REFUSED_SCHEMES:
-        raise ValueError(f"must not use the scheme {scheme!r}: it never reaches an app; got {_shown(value)}")
-    if any(c.isspace() for c in value) or _URI_CHARACTERS.fullmatch(value) is None:
+        raise ValueError(f"must not use the scheme {scheme!r}: it never reaches an app; got {shown(value)}")
+    if any(c.isspace() for c in value) or URI_CHARACTERS.fullmatch(value) is None:
         raise ValueError(
             "must hold only the characters a URI allows (RFC 3986), no whitespace: percent-encode the others; "
-            f"got {_shown(value)}"
+            f"got {shown(value)}"
         )
     if "#" in value:
-        raise ValueError(f"must not contain a fragment ('#...'), OAuth forbids it; got {_shown(value)}")
+        raise ValueError(f"must not contain a fragment ('#...'), OAuth forbids it; got {shown(value)}")
     if not rest.strip("/"):
-        raise ValueError(f"has nothing after its scheme; got {_shown(value)}")
+        raise ValueError(f"has nothing after its scheme; got {shown(value)}")
     return value
 
 
-def _check_scope(value: str) -> str:
-    if _SCOPE.fullmatch(value) is None:
-        raise ValueError(
-            "must be one OAuth scope: visible ASCII characters without spaces, quotes or backslashes "
-            f"(RFC 6749 section 3.3), such as 'account.read'; got {_shown(value)}"
-        )
-    return value
+_check_scope: Final = whole_match(
+    _SCOPE,
+    "must be one OAuth scope: visible ASCII characters without spaces, quotes or backslashes (RFC 6749 "
+    "section 3.3), such as 'account.read'",
+    plain=False,
+)
 
 
 def _today() -> date:
@@ -132,39 +128,35 @@ def _today() -> date:
 
 
 def _check_date(value: str) -> str:
-    _check_plain_text(value)
+    check_plain_text(value)
     if _DATE.fullmatch(value) is None:
-        raise ValueError(f"must be a date written YYYY-MM-DD, such as '2026-01-31'; got {_shown(value)}")
+        raise ValueError(f"must be a date written YYYY-MM-DD, such as '2026-01-31'; got {shown(value)}")
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"is not a date of the calendar; got {_shown(value)}") from None
+        raise ValueError(f"is not a date of the calendar; got {shown(value)}") from None
     # One day of slack: "today" in the user's time zone may be tomorrow in UTC.
     if day > _today() + timedelta(days=1):
-        raise ValueError(f"is in the future: give the day the secret was created or copied; got {_shown(value)}")
+        raise ValueError(f"is in the future: give the day the secret was created or copied; got {shown(value)}")
     return value
 
 
-def _check_site(value: str) -> str:
-    if _SITE.fullmatch(value) is None:
-        raise ValueError(
-            "must be the site's name only, the 'acme' of https://acme.teamwork.com (lowercase letters, digits and "
-            f"dashes); got {_shown(value)}"
-        )
-    return value
+_check_site: Final = whole_match(
+    _SITE,
+    "must be the site's name only, the 'acme' of https://acme.teamwork.com (lowercase letters, digits and dashes)",
+    plain=False,
+)
 
 
-def _check_client_code(value: str) -> str:
-    if _CLIENT_CODE.fullmatch(value) is None:
-        raise ValueError(
-            "must be the app's client code as the apaleo Dashboard shows it (letters, digits, '-', '_' and '.', "
-            f"at most 64); got {_shown(value)}"
-        )
-    return value
+_check_client_code: Final = whole_match(
+    _CLIENT_CODE,
+    "must be the app's client code as the apaleo Dashboard shows it (letters, digits, '-', '_' and '.', at most 64)",
+    plain=False,
+)
 
 
 def _check_origin(value: str) -> str:
-    scheme, host = _parse_url(
+    scheme, host = parse_url(
         value,
         schemes=("https", "http"),
         absolute="must be an origin such as 'https://app.example.com'",
@@ -172,14 +164,14 @@ def _check_origin(value: str) -> str:
     )
     parts = urlsplit(value)
     if parts.path or parts.query:
-        raise ValueError(f"must be an origin only (scheme, host, port), no path or query; got {_shown(value)}")
-    if scheme == "http" and not _is_loopback(host):
-        raise ValueError(f"must use https; plain http only on a loopback host; got {_shown(value)}")
+        raise ValueError(f"must be an origin only (scheme, host, port), no path or query; got {shown(value)}")
+    if scheme == "http" and not is_loopback(host):
+        raise ValueError(f"must use https; plain http only on a loopback host; got {shown(value)}")
     return value
 
 
 def _check_endpoint_base_url(value: str) -> str:
-    scheme, host = _parse_url(
+    scheme, host = parse_url(
         value,
         schemes=("https", "http"),
         absolute="must be an absolute URL such as 'http://127.0.0.1:8787' (the local simulator)",
@@ -187,10 +179,10 @@ def _check_endpoint_base_url(value: str) -> str:
     )
     parts = urlsplit(value)
     if parts.path not in ("", "/") or parts.query:
-        raise ValueError(f"must be a base URL only (scheme, host, port), no path or query; got {_shown(value)}")
-    if scheme == "http" and not _is_loopback(host):
+        raise ValueError(f"must be a base URL only (scheme, host, port), no path or query; got {shown(value)}")
+    if scheme == "http" and not is_loopback(host):
         # The client secret travels to it: never in the clear over a network.
-        raise ValueError(f"must use https (plain http only for a simulator on a loopback host); got {_shown(value)}")
+        raise ValueError(f"must use https (plain http only for a simulator on a loopback host); got {shown(value)}")
     return value
 
 
@@ -223,7 +215,7 @@ EndpointBaseUrl = Annotated[str, Strict(), Field(max_length=2048), AfterValidato
 _OWN_FIELDS: Final = frozenset(f.name for p in platforms.PLATFORMS.values() for f in p.own_fields)
 
 
-class RegisteredClientInputs(_Inputs):
+class RegisteredClientInputs(InputModel):
     """The inputs of ``RegisteredOAuthClient``, validated: the common field types, then the platform's rules."""
 
     platform: PlatformName
@@ -251,19 +243,19 @@ class RegisteredClientInputs(_Inputs):
             given = getattr(self, field_name) is not None
             if given and field_name not in own:
                 others = ", ".join(sorted(own)) or "none"
-                raise _NestedError(
+                raise NestedError(
                     f"is not a field of {name} clients (their own fields: {others}); remove it", (field_name,)
                 )
             if not given and field_name in own and own[field_name].required:
-                raise _NestedError(f"is required for {name}: {own[field_name].description}", (field_name,))
+                raise NestedError(f"is required for {name}: {own[field_name].description}", (field_name,))
         rules = platform.redirect_rules
         if not self.redirect_uris:
-            raise _NestedError(
+            raise NestedError(
                 f"must list at least one redirect URI registered on {name}: its login flow sends the user back to one",
                 ("redirect_uris",),
             )
         if rules.max_count is not None and len(self.redirect_uris) > rules.max_count:
-            raise _NestedError(
+            raise NestedError(
                 f"lists {len(self.redirect_uris)} redirect URIs; {name} allows at most {rules.max_count} per "
                 "application",
                 ("redirect_uris",),
@@ -271,22 +263,22 @@ class RegisteredClientInputs(_Inputs):
         for index, uri in enumerate(self.redirect_uris):
             problem = _redirect_problem(uri, rules, name)
             if problem is not None:
-                raise _NestedError(f"{problem}; got {_shown(uri)}", ("redirect_uris", index))
+                raise NestedError(f"{problem}; got {shown(uri)}", ("redirect_uris", index))
         if platform.scopes_required and not self.scopes:
-            raise _NestedError(
+            raise NestedError(
                 f"must list at least one scope for {name}: its authorize URL asks for them (such as 'account.read'"
                 + (f", and '{platform.refresh_scope}' for a refresh token)" if platform.refresh_scope else ")"),
                 ("scopes",),
             )
         length = platform.client_secret_length
         if length is not None and len(self.client_secret) != length:
-            raise _NestedError(
+            raise NestedError(
                 f"must be {length} characters for {name} (its client secrets are); this one has "
                 f"{len(self.client_secret)}: copy it again, whole, from {platform.dashboard_url(self.site)}",
                 ("client_secret",),
             )
         if self.rotate_after_days is not None and self.secret_created_on is None:
-            raise _NestedError(
+            raise NestedError(
                 "is required when rotate_after_days is set: the day the secret was created or copied (YYYY-MM-DD)",
                 ("secret_created_on",),
             )
@@ -303,7 +295,7 @@ def _redirect_problem(uri: str, rules: platforms.RedirectRules, name: str) -> st
         return None
     if scheme == "http":
         host = urlsplit(uri).hostname or ""
-        if rules.http_on_loopback and _is_loopback(host):
+        if rules.http_on_loopback and is_loopback(host):
             return None
         if rules.http_on_loopback:
             return f"must use https for {name}; plain http only on a loopback host (localhost, 127.0.0.1, [::1])"
@@ -324,9 +316,3 @@ def secret_rotation_due(inputs: RegisteredClientInputs, today: date | None = Non
     """Whether the secret's rotation day has come."""
     due = inputs.rotate_at()
     return due is not None and (today or _today()) >= due
-
-
-def field_default(name: str) -> Any:
-    """The default of input ``name`` (``None`` for a required one)."""
-    info = RegisteredClientInputs.model_fields[name]
-    return None if info.is_required() else info.get_default(call_default_factory=True)

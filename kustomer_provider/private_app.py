@@ -12,47 +12,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import assumptions, provider_runtime
+from . import assumptions, provider_process
+from .answers import NOT_INSTALLED, AvailableApp, InstallRecord
+from .app_inputs import PrivateAppInputs
 from .client import KustomerClient
 from .errors import KustomerConflictError, KustomerInstallError
-from .models import (
-    NOT_INSTALLED,
-    AvailableApp,
-    InputFailure,
-    InstallRecord,
-    PrivateAppInputs,
-    SemVer,
-    validate_inputs,
-)
-from .provider_support import check_result, input_view, normalized_view
-from .unknowns import is_unknown
+from .input_validation import InputFailure
+from .resource_provider import KustomerResourceProvider, resource_properties
+from .versions import SemVer
 
 __all__ = ["KustomerPrivateApp", "PrivateAppProvider"]
 
-#: Every input and its default, as the provider sees them.
-INPUT_DEFAULTS: Final[Mapping[str, Any]] = {
-    "app": None,
-    "version": None,
-    "title": None,
-    "redirect_uris": [],
-    "description": None,
-    "icon_url": None,
-    "definition": {},
-    "install": True,
-    "adopt_existing": False,
-    "wait_for_install": True,
-}
 #: Inputs that only say how to run a create or update: a change of them alone is no change of the app.
 HOW_TO_RUN_INPUTS: Final = ("wait_for_install",)
 #: Inputs whose change needs a new registered version.
 DEFINITION_INPUTS: Final = ("title", "redirect_uris", "description", "icon_url", "definition")
-
-
-def _inputs(props: Mapping[str, Any]) -> PrivateAppInputs:
-    values = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
-    return PrivateAppInputs.model_validate(values)
 
 
 def _definition_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -60,9 +36,8 @@ def _definition_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> lis
 
     Old inputs are compared as stored, even where they would fail today's (stricter) validation.
     """
-    old = normalized_view(PrivateAppInputs, olds, INPUT_DEFAULTS)
-    new = normalized_view(PrivateAppInputs, news, INPUT_DEFAULTS)
-    return [name for name in DEFINITION_INPUTS if old[name] != new[name]]
+    changed = PrivateAppProvider.input_changes(olds, news).changed
+    return [name for name in DEFINITION_INPUTS if name in changed]
 
 
 def _version_failures(olds: Mapping[str, Any], new: PrivateAppInputs, news: Mapping[str, Any]) -> list[InputFailure]:
@@ -146,10 +121,10 @@ def _install(client: KustomerClient, registered: AvailableApp, *, just_registere
     try:
         record = client.install(registered.name, registered.version)
         if record.status != assumptions.INSTALLED and wait:
-            timeout = provider_runtime.connection().install_timeout_seconds
+            timeout = provider_process.connection().install_timeout_seconds
             record = client.wait_for_install(registered.name, registered.version, timeout=timeout)
         if record.status == assumptions.INSTALLED:
-            provider_runtime.note_installed(registered.name, record.version)  # its secret need not list installs
+            provider_process.note_installed(registered.name, record.version)  # its secret need not list installs
         return record  # not waiting: a KustomerAppInstalls over this app waits, with its siblings
     except KustomerInstallError as failed:
         if not just_registered:
@@ -165,7 +140,7 @@ def _install(client: KustomerClient, registered: AvailableApp, *, just_registere
 def _outputs(
     props: Mapping[str, Any], registered: AvailableApp, install: InstallRecord | None, previous: Mapping[str, Any]
 ) -> dict[str, Any]:
-    outs = {k: v for k, v in input_view(props, INPUT_DEFAULTS).items() if v is not None}
+    outs = PrivateAppProvider.given_inputs(props)
     app = str(outs["app"])
     org_id = assumptions.org_id_from_name(app, registered.name) or ""
     outs.update(
@@ -185,35 +160,25 @@ def _outputs(
     return outs
 
 
-class PrivateAppProvider(ResourceProvider):
-    """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``provider_runtime``."""
+class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
+    """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``resource_provider``."""
 
-    def configure(self, req: Any) -> None:
-        provider_runtime.configure(req.config)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        model, failures = validate_inputs(PrivateAppInputs, news)
-        if model is not None and _olds:
-            failures += _version_failures(_olds, model, news)
-        failures += provider_runtime.connection_failures()  # no key or org: fail the preview, not the up
-        return check_result(PrivateAppInputs, news, failures)
+    def rule_failures(
+        self, olds: Mapping[str, Any], inputs: PrivateAppInputs, news: Mapping[str, Any]
+    ) -> list[InputFailure]:
+        return _version_failures(olds, inputs, news) if olds else []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = normalized_view(PrivateAppInputs, olds, INPUT_DEFAULTS)
-        new = normalized_view(PrivateAppInputs, news, INPUT_DEFAULTS)
-        changed = [
-            name
-            for name in INPUT_DEFAULTS
-            if name not in HOW_TO_RUN_INPUTS and (is_unknown(new[name]) or old[name] != new[name])
-        ]
+        inputs = self.input_changes(olds, news)
+        changed = [name for name in (*inputs.changed, *inputs.unknown) if name not in HOW_TO_RUN_INPUTS]
         # Replace only for a known new name; an unknown one (a preview) shows as an update until it is known.
-        replaces = ["app"] if "app" in changed and not is_unknown(new["app"]) else []
+        replaces = ["app"] if "app" in inputs.changed else []
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _inputs(props)
-        client = provider_runtime.client()
-        with provider_runtime.app_lock(inputs.app):
+        inputs = self.read_inputs(props)
+        client = provider_process.client()
+        with provider_process.app_lock(inputs.app):
             registered = _register(client, inputs)
             install = (
                 _install(client, registered, just_registered=True, wait=inputs.wait_for_install)
@@ -223,10 +188,10 @@ class PrivateAppProvider(ResourceProvider):
         return CreateResult(registered.name, _outputs(props, registered, install, {}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        new = _inputs(news)
-        client = provider_runtime.client()
+        new = self.read_inputs(news)
+        client = provider_process.client()
         needs_version = new.version != olds.get("version") or bool(_definition_changes(olds, news))
-        with provider_runtime.app_lock(new.app):
+        with provider_process.app_lock(new.app):
             if needs_version:
                 registered = _register(client, new)
             else:  # only install or adopt_existing changed: the registered version is the one we have
@@ -245,13 +210,13 @@ class PrivateAppProvider(ResourceProvider):
         return UpdateResult(_outputs(news, registered, install, olds))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = provider_runtime.client()
+        client = provider_process.client()
         name = id_ or str(props.get("app_name", ""))
-        versions = client.versions_of(name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+        versions = client.versions_of(name, max_age=provider_process.READ_MAX_AGE_SECONDS)
         if not versions:
             return ReadResult("", {})
         latest = max(versions, key=lambda v: SemVer.parse(v.version))
-        installed = client.installed_app(latest.name, max_age=provider_runtime.READ_MAX_AGE_SECONDS)
+        installed = client.installed_app(latest.name, max_age=provider_process.READ_MAX_AGE_SECONDS)
         outs = dict(props)
         outs.update(
             app_name=latest.name,
@@ -362,26 +327,5 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
             flow fails until the install is done. Default: ``True``.
         :param opts: Resource options.
         """
-        for name, value in (("app", app), ("version", version), ("title", title)):
-            if value is None:
-                raise TypeError(f"Missing required property '{name}'")
-        props: dict[str, Any] = {
-            "app": app,
-            "version": version,
-            "title": title,
-            "redirect_uris": redirect_uris if redirect_uris is not None else [],
-            "description": description,
-            "icon_url": icon_url,
-            "definition": definition if definition is not None else {},
-            "install": install,
-            "adopt_existing": adopt_existing,
-            "wait_for_install": wait_for_install,
-            "app_name": None,
-            "org_id": None,
-            "app_version_id": None,
-            "client_id": None,
-            "installed_version": None,
-            "install_status": None,
-            "latest_version": None,
-        }
+        props = resource_properties(PrivateAppProvider, KustomerPrivateApp, locals())
         super().__init__(PrivateAppProvider(), resource_name, props, opts)

@@ -22,28 +22,17 @@ from typing import Any, Final
 
 import httpx
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import assumptions, platforms
 from .errors import KustomerError
-from .models import validate_inputs
-from .platform_inputs import RegisteredClientInputs, field_default, secret_rotation_due
-from .provider_support import check_result, normalized_view
+from .input_validation import InputFailure
+from .platform_inputs import RegisteredClientInputs, secret_rotation_due
 from .redaction import install_log_redaction, redact, register_secret
-from .unknowns import is_unknown
+from .resource_provider import KustomerResourceProvider, resource_properties
 
 __all__ = ["RegisteredClientProvider", "RegisteredClientRejectedError", "RegisteredOAuthClient", "verify_client"]
 
-#: Every input, with its default (``None`` for a required one): derived from the one model.
-INPUT_DEFAULTS: Final[Mapping[str, Any]] = {name: field_default(name) for name in RegisteredClientInputs.model_fields}
 SECRET_OUTPUTS: Final = ("client_secret",)
 #: Inputs naming another client: a change replaces the resource.
 REPLACING_INPUTS: Final = ("platform", "client_id")
@@ -60,15 +49,6 @@ class RegisteredClientRejectedError(KustomerError):
         super().__init__(message)
         self.platform = platform
         self.field = field
-
-
-def _inputs(props: Mapping[str, Any]) -> RegisteredClientInputs:
-    values = {k: v for k, v in props.items() if k in INPUT_DEFAULTS and v is not None}
-    model, failures = validate_inputs(RegisteredClientInputs, values, allow_unknown=False)
-    if model is None:
-        # Check has refused these already; the reasons never hold the secret (its checks do not show it).
-        raise KustomerError("Invalid RegisteredOAuthClient inputs: " + "; ".join(f.reason for f in failures))
-    return model
 
 
 def _label(inputs: RegisteredClientInputs) -> str:
@@ -159,43 +139,42 @@ def _outputs(inputs: RegisteredClientInputs, verification: str) -> dict[str, Any
     return outs
 
 
-class RegisteredClientProvider(ResourceProvider):
+class RegisteredClientProvider(KustomerResourceProvider[RegisteredClientInputs]):
     """The dynamic provider of :class:`RegisteredOAuthClient`. Holds no state (it is pickled into the state)."""
+
+    talks_to_kustomer = False  # it calls the platform's token endpoint only, with no Kustomer connection
 
     def configure(self, req: Any) -> None:
         install_log_redaction()
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        model, failures = validate_inputs(RegisteredClientInputs, news)
-        result = check_result(RegisteredClientInputs, news, failures)
-        if model is not None and secret_rotation_due(model):
-            message = rotation_message(model)
-            if model.rotation_due_fails:
-                failure = CheckFailure("secret_created_on", f"{message} (rotation_due_fails=True makes this an error)")
-                return CheckResult(result.inputs, [failure])
-            else:
-                pulumi.log.warn(message)
-        return result
+    def rule_failures(
+        self, olds: Mapping[str, Any], inputs: RegisteredClientInputs, news: Mapping[str, Any]
+    ) -> list[InputFailure]:
+        """A secret due for rotation: a warning, or a failure with ``rotation_due_fails``."""
+        if not secret_rotation_due(inputs):
+            return []
+        message = rotation_message(inputs)
+        if inputs.rotation_due_fails:
+            return [InputFailure("secret_created_on", f"{message} (rotation_due_fails=True makes this an error)")]
+        pulumi.log.warn(message)
+        return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = normalized_view(RegisteredClientInputs, olds, INPUT_DEFAULTS)
-        new = normalized_view(RegisteredClientInputs, news, INPUT_DEFAULTS)
-        unknown = [name for name in INPUT_DEFAULTS if is_unknown(new[name])]
-        changed = [name for name in INPUT_DEFAULTS if name not in unknown and old[name] != new[name]]
-        replaces = [name for name in (*changed, *unknown) if name in REPLACING_INPUTS]
-        return DiffResult(changes=bool(changed or unknown), replaces=replaces, delete_before_replace=False)
+        inputs = self.input_changes(olds, news)
+        replaces = [name for name in (*inputs.changed, *inputs.unknown) if name in REPLACING_INPUTS]
+        return DiffResult(changes=bool(inputs), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = _inputs(props)
+        inputs = self.read_inputs(props)
         outs = _outputs(inputs, verify_client(inputs))
         return CreateResult(f"{inputs.platform}/{inputs.client_id}", outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        inputs = _inputs(news)
+        inputs = self.read_inputs(news)
         return UpdateResult(_outputs(inputs, verify_client(inputs)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        inputs = _inputs(props)
+        inputs = self.read_inputs(props)
         return ReadResult(id_, _outputs(inputs, verify_client(inputs)))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -307,29 +286,7 @@ class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="Re
             ``http://127.0.0.1:8787`` (https, or http on a loopback host). Default: none (the real platform).
         :param opts: Resource options; ``client_secret`` is added to ``additional_secret_outputs``.
         """
-        for name, value in (("platform", platform), ("client_id", client_id), ("client_secret", client_secret)):
-            if value is None:
-                raise TypeError(f"Missing required property '{name}'")
-        props: dict[str, Any] = {
-            "platform": platform,
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "redirect_uris": redirect_uris if redirect_uris is not None else [],
-            "scopes": scopes if scopes is not None else [],
-            "site": site,
-            "origin": origin,
-            "client_code": client_code,
-            "secret_created_on": secret_created_on,
-            "rotate_after_days": rotate_after_days,
-            "rotation_due_fails": rotation_due_fails if rotation_due_fails is not None else False,
-            "endpoint_base_url": endpoint_base_url,
-            "authorize_url": None,
-            "token_url": None,
-            "dashboard_url": None,
-            "rotate_at": None,
-            "fingerprint": None,
-            "verification": None,
-        }
+        props = resource_properties(RegisteredClientProvider, RegisteredOAuthClient, locals())
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_OUTPUTS))
         super().__init__(
             RegisteredClientProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret_opts, opts)

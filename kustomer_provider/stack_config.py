@@ -2,9 +2,9 @@
 before any resource exists.
 
 Pulumi's project schema (``Pulumi.yaml``) types config only as string, integer, boolean or array, so
-a list of objects cannot be typed there; this model is its schema. Every field has the same type as the
-resource input it feeds (``models``): a value gets the same verdict in the stack file as it would as a
-resource argument, and a ``null`` counts as not given in both. An error names the exact key path
+a list of objects cannot be typed there; these models are its schema. Every field is the resource input it feeds
+(``app_inputs``, ``platform_inputs``): a value gets the same verdict in the stack file as it would as a resource
+argument, and a ``null`` counts as not given in both. An error names the exact key path
 (``kustomer:apps[0].redirectUris[1]``) and the fix.
 """
 
@@ -15,26 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from .app_inputs import AppDefinitionInputs, SecretRotationInputs
 from .errors import KustomerConfigError
-from .models import (
-    AppName,
-    Bool,
-    Definition,
-    Description,
-    HttpsUrl,
-    InputFailure,
-    RedirectUris,
-    RoleString,
-    RotateAfterDays,
-    RotationTriggers,
-    Title,
-    Version,
-    path_part,
-    validate_inputs,
-)
+from .fields import Bool, RoleString
+from .input_validation import InputFailure, path_part, validate_inputs
 from .platform_inputs import RegisteredClientInputs
 
 __all__ = [
@@ -49,35 +36,17 @@ __all__ = [
 APPS_KEY: Final = "kustomer:apps"
 
 
-class AppConfig(BaseModel):
-    """One app of the stack: ``kustomer:apps[i]``. Keys are camelCase, as in the stack file."""
+class AppConfig(SecretRotationInputs, AppDefinitionInputs):
+    """One app of the stack: ``kustomer:apps[i]``. Keys are camelCase, as in the stack file.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+    Its fields are the inputs of the app's resources (``KustomerPrivateApp``'s definition and install, then
+    ``KustomerAppSecret``'s rotation: the same types, defaults and docs), with the stack's own two after them.
+    """
 
-    app: AppName
-    """The app name without the org suffix (lowercase, digits, underscores)."""
-    version: Version
-    """The app version to register; bump it with every definition change."""
-    title: Title
-    """The title on Kustomer's consent screen."""
-    redirect_uris: RedirectUris = Field(default_factory=list)
-    """OAuth redirect URIs of the consumer (StackOne's callback, a local loopback URL, ...)."""
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
     scopes: Annotated[list[RoleString], Field(max_length=100)] = Field(default_factory=list)
     """The scopes consumers should request (role strings, plus offline_access for refresh tokens)."""
-    description: Description | None = None
-    """The app's description (free text)."""
-    icon_url: HttpsUrl | None = None
-    """An https URL of the app's icon."""
-    definition: Definition = Field(default_factory=dict)
-    """Other top-level keys of the app definition (roles, settings, ...)."""
-    install: Bool = True
-    """Install the version into the org (needed for the OAuth flow)."""
-    adopt_existing: Bool = False
-    """Manage an identical version already registered instead of failing."""
-    rotate_after_days: RotateAfterDays | None = None
-    """Mint a new secret on the first `pulumi up` this many days after the last one."""
-    rotation_triggers: RotationTriggers = Field(default_factory=dict)
-    """Change any value to mint a new secret on the next `pulumi up`."""
     secret_follows_version: Bool = False
     """Mint a new secret whenever the app moves to a new version."""
 

@@ -124,7 +124,7 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     requires = metadata.get_all("Requires-Dist") or []
     core = {re.split(r"[ <>=;\[]", r)[0].lower() for r in requires if "extra ==" not in r}
     extra = {re.split(r"[ <>=;\[]", r)[0].lower() for r in requires if 'extra == "simulator"' in r}
-    # semver is pulumi's own dependency, declared because models.SemVer imports it.
+    # semver is pulumi's own dependency, declared because versions.SemVer imports it.
     assert core == {"pulumi", "httpx", "pydantic", "semver"}
     assert extra == {"fastapi", "uvicorn", "python-multipart"}
     urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL") or [])

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kustomer_provider import provider_runtime
+from kustomer_provider import provider_process
 from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import KustomerNotFoundError
 from kustomer_provider.private_app import PrivateAppProvider
@@ -187,7 +187,7 @@ class _SlowClient:
         time.sleep(0.05)
         with self.lock:
             self.active -= 1
-        from kustomer_provider.models import AvailableApp
+        from kustomer_provider.answers import AvailableApp
 
         name = f"{definition['app']}_{'0' * 24}"
         return AvailableApp(id=f"{name}-1.0.0", name=name, version=definition["version"], clientId="cid")
@@ -195,8 +195,8 @@ class _SlowClient:
 
 def test_operations_on_one_app_are_serialized() -> None:
     slow = _SlowClient()
-    provider_runtime.reset(client_factory=lambda _settings: slow)  # type: ignore[arg-type,return-value]
-    provider_runtime.configure({"kustomer:apiKey": "k-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
+    provider_process.reset(client_factory=lambda _settings: slow)  # type: ignore[arg-type,return-value]
+    provider_process.configure({"kustomer:apiKey": "k-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
     try:
         props = {"app": "same_app", "version": "1.0.0", "title": "T", "install": False}
         threads = [threading.Thread(target=PrivateAppProvider().create, args=(dict(props),)) for _ in range(4)]
@@ -205,9 +205,9 @@ def test_operations_on_one_app_are_serialized() -> None:
         for thread in threads:
             thread.join()
         assert slow.most == 1
-        assert provider_runtime.app_lock("same_app") is provider_runtime.app_lock(f"same_app_{'ab' * 12}")
+        assert provider_process.app_lock("same_app") is provider_process.app_lock(f"same_app_{'ab' * 12}")
     finally:
-        provider_runtime.reset()
+        provider_process.reset()
 
 
 def test_5xx_are_retried_with_backoff_within_the_budget(simulator: SimulatorProcess) -> None:

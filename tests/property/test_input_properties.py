@@ -25,16 +25,16 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic.alias_generators import to_camel
 
-from kustomer_provider import app_installs, app_secret, private_app, provider_runtime
+from kustomer_provider import provider_process
 from kustomer_provider.app_installs import AppInstallsProvider
 from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.errors import KustomerConfigError
-from kustomer_provider.models import KNOWN_DEFINITION_KEYS
+from kustomer_provider.fields import KNOWN_DEFINITION_KEYS
+from kustomer_provider.preview_values import contains_unknown, is_unknown
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.simulator.errors import JsonApiError
 from kustomer_provider.simulator.validation import validate_definition
 from kustomer_provider.stack_config import APPS_KEY, load_apps
-from kustomer_provider.unknowns import contains_unknown, is_unknown
 
 ORG_ID = "0123456789abcdef01234567"
 
@@ -58,14 +58,14 @@ def no_network() -> Iterator[None]:
     """
     package_logger = logging.getLogger("kustomer_provider")
     saved = (list(package_logger.handlers), package_logger.level, package_logger.propagate)
-    provider_runtime.reset()
-    provider_runtime.configure({"kustomer:apiKey": "test-key-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
+    provider_process.reset()
+    provider_process.configure({"kustomer:apiKey": "test-key-0123456789", "kustomer:baseUrl": "http://127.0.0.1:9"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(httpx.HTTPTransport, "handle_request", _refuse)
-        patch.setattr(provider_runtime, "client", _refuse)
-        patch.setattr(provider_runtime, "connection", _refuse)
+        patch.setattr(provider_process, "client", _refuse)
+        patch.setattr(provider_process, "connection", _refuse)
         yield
-    provider_runtime.reset()
+    provider_process.reset()
     package_logger.handlers[:], package_logger.level, package_logger.propagate = saved  # configure's forwarding
     assert REQUESTS == []
 
@@ -338,7 +338,7 @@ def test_private_app_check_passes_or_names_the_field(news: dict[str, Any], olds:
     assert_names_fields(result, news, BASE_APP)
     event(f"failures: {bool(result.failures)}")
     if not result.failures and not contains_unknown(news):
-        private_app._inputs(result.inputs)  # Create's reading of the inputs agrees with Check
+        PrivateAppProvider.read_inputs(result.inputs)  # Create's reading of the inputs agrees with Check
     assert REQUESTS == []
 
 
@@ -348,7 +348,7 @@ def test_app_secret_check_passes_or_names_the_field(news: dict[str, Any]) -> Non
     assert_names_fields(result, news, BASE_SECRET)
     event(f"failures: {bool(result.failures)}")
     if not result.failures and not contains_unknown(news):
-        app_secret._inputs(result.inputs)  # Create's reading of the inputs agrees with Check
+        AppSecretProvider.read_inputs(result.inputs)  # Create's reading of the inputs agrees with Check
     assert REQUESTS == []
 
 
@@ -358,7 +358,7 @@ def test_app_installs_check_passes_or_names_the_field(news: dict[str, Any]) -> N
     assert_names_fields(result, news, {})
     event(f"failures: {bool(result.failures)}")
     if not result.failures and not contains_unknown(news):
-        app_installs._inputs(result.inputs)
+        AppInstallsProvider.read_inputs(result.inputs)
     assert REQUESTS == []
 
 
@@ -395,7 +395,7 @@ def test_what_check_passes_the_server_accepts(news: dict[str, Any]) -> None:
         event("refused by check")
         return
     event("passed check")
-    definition = private_app._inputs(result.inputs).to_definition()  # what Create registers
+    definition = PrivateAppProvider.read_inputs(result.inputs).to_definition()  # what Create registers
     body = json.dumps(definition, ensure_ascii=False, allow_nan=False)  # as httpx encodes it
     body.encode("utf-8")
     try:

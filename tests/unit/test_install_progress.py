@@ -1,6 +1,6 @@
 """Progress while installs are awaited: a line at every status change and at least every ``progress_every``
 seconds, the last one saying how long the wait took. A fake clock (the client's ``clock``/``sleep``) drives
-the waits; the lines are the client logger's records, which ``provider_runtime`` forwards to ``pulumi.log``."""
+the waits; the lines are the client logger's records, which ``provider_process`` forwards to ``pulumi.log``."""
 
 from __future__ import annotations
 

@@ -6,17 +6,12 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from kustomer_provider.answers import AvailableApp
+from kustomer_provider.app_inputs import AppSecretInputs, PrivateAppInputs
 from kustomer_provider.errors import KustomerConfigError
-from kustomer_provider.models import (
-    AppSecretInputs,
-    AvailableApp,
-    PrivateAppInputs,
-    SemVer,
-    duplicate_failures,
-    normalize_inputs,
-    validate_inputs,
-)
+from kustomer_provider.input_validation import duplicate_failures, normalize_inputs, validate_inputs
 from kustomer_provider.stack_config import load_apps
+from kustomer_provider.versions import SemVer
 
 VALID = {"app": "my_app", "version": "1.0.0", "title": "My app"}
 

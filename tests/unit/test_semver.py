@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import semver
 
-from kustomer_provider.models import SemVer
+from kustomer_provider.versions import SemVer
 
 
 @pytest.mark.parametrize(

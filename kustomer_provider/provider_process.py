@@ -20,8 +20,9 @@ import pulumi
 from .client import KustomerClient
 from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
 from .errors import KustomerConfigError
-from .models import InputFailure, SemVer
+from .input_validation import InputFailure
 from .redaction import redact
+from .versions import at_least
 
 __all__ = [
     "READ_MAX_AGE_SECONDS",
@@ -151,10 +152,7 @@ def note_installed(app_name: str, version: str | None) -> None:
 def _newer(version: str, than: str) -> bool:
     if SOME_VERSION in (version, than):
         return than == SOME_VERSION
-    try:
-        return SemVer.parse(version) > SemVer.parse(than)
-    except ValueError:
-        return version != than
+    return not at_least(than, version)
 
 
 def installed_version(app_name: str) -> str | None:

@@ -1,0 +1,97 @@
+"""The providers' shared base (``resource_provider``): each resource's inputs declared once, by its model.
+
+The resource class's ``__init__`` keeps an explicit signature (type checkers read it); these tests hold it,
+its docstring and its output annotations to the model that the provider validates, defaults and diffs with.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from kustomer_provider.app_installs import AppInstallsProvider, KustomerAppInstalls
+from kustomer_provider.app_secret import AppSecretProvider, KustomerAppSecret
+from kustomer_provider.errors import KustomerError
+from kustomer_provider.private_app import KustomerPrivateApp, PrivateAppProvider
+from kustomer_provider.registered_client import RegisteredClientProvider, RegisteredOAuthClient
+from kustomer_provider.resource_provider import KustomerResourceProvider, resource_properties
+from kustomer_provider.stack_config import AppConfig
+
+RESOURCES: list[tuple[type[pulumi.dynamic.Resource], type[KustomerResourceProvider[Any]]]] = [
+    (KustomerPrivateApp, PrivateAppProvider),
+    (KustomerAppSecret, AppSecretProvider),
+    (KustomerAppInstalls, AppInstallsProvider),
+    (RegisteredOAuthClient, RegisteredClientProvider),
+]
+IDS = [resource.__name__ for resource, _ in RESOURCES]
+NOT_INPUTS = ("self", "resource_name", "opts")
+
+
+def _arguments(resource: type) -> dict[str, inspect.Parameter]:
+    parameters = inspect.signature(resource.__init__).parameters  # type: ignore[misc]
+    return {name: p for name, p in parameters.items() if name not in NOT_INPUTS}
+
+
+@pytest.mark.parametrize(("resource", "provider"), RESOURCES, ids=IDS)
+def test_signature_docstring_and_outputs_agree_with_the_model(
+    resource: type, provider: type[KustomerResourceProvider[Any]]
+) -> None:
+    fields = provider.inputs_model.model_fields
+    arguments = _arguments(resource)
+    assert list(arguments) == list(fields)  # the same inputs, in the same order
+    for name, argument in arguments.items():
+        assert argument.kind is inspect.Parameter.KEYWORD_ONLY, name
+        if fields[name].is_required():
+            assert argument.default is inspect.Parameter.empty, f"{name} is required by the model"
+        if argument.default not in (inspect.Parameter.empty, None):
+            assert argument.default == provider.input_defaults()[name], f"{name}: the signature's default differs"
+    documented = re.findall(r":param (\w+):", inspect.getdoc(resource.__init__) or "")  # type: ignore[misc]
+    assert documented == ["resource_name", *arguments, "opts"]
+    annotations = inspect.get_annotations(resource)
+    assert set(fields) <= set(annotations), "every input is an output attribute of the resource too"
+
+
+@pytest.mark.parametrize(("resource", "provider"), RESOURCES, ids=IDS)
+def test_properties_name_a_missing_required_input_and_fill_defaults_and_outputs(
+    resource: type, provider: type[KustomerResourceProvider[Any]]
+) -> None:
+    required = [name for name, info in provider.inputs_model.model_fields.items() if info.is_required()]
+    for name in required:
+        given = {other: "x" for other in required if other != name}
+        with pytest.raises(TypeError, match=f"Missing required property '{name}'"):
+            resource_properties(provider, resource, given)
+    props = resource_properties(provider, resource, dict.fromkeys(required, "x"))
+    optional = [name for name in provider.inputs_model.model_fields if name not in required]
+    assert {name: props[name] for name in optional} == {name: provider.input_defaults()[name] for name in optional}
+    outputs = [name for name in props if name not in provider.inputs_model.model_fields]
+    assert outputs and all(props[name] is None for name in outputs)
+
+
+def test_the_stack_config_takes_the_app_resources_inputs_by_their_camel_case_names() -> None:
+    app = AppConfig.model_validate(
+        {"app": "my_app", "version": "1.0.0", "title": "T", "redirectUris": ["https://e.com/cb"], "rotateAfterDays": 9}
+    )
+    assert app.redirect_uris == ["https://e.com/cb"] and app.rotate_after_days == 9
+    for name in PrivateAppProvider.inputs_model.model_fields:
+        if name != "wait_for_install":  # how to run an up, not what the app is: no stack key
+            assert name in AppConfig.model_fields, name
+
+
+def test_reading_inputs_check_refused_never_shows_the_secret() -> None:
+    secret = "made-up-secret\x07-value"
+    inputs = {"platform": "apaleo", "client_id": "APP-SP", "client_secret": secret, "client_code": "APP"}
+    with pytest.raises(KustomerError) as info:
+        RegisteredClientProvider.read_inputs({**inputs, "redirect_uris": ["https://e.com/cb"], "scopes": ["a.read"]})
+    assert "client_secret" in str(info.value) and "made-up-secret" not in str(info.value)
+
+
+def test_diff_sees_a_changed_input_as_the_model_converts_it() -> None:
+    olds = {"app_name": "my_app_0123456789abcdef01234567", "rotate_after_days": 90}
+    same = AppSecretProvider.input_changes(olds, {**olds, "rotate_after_days": "90"})
+    assert not same and same.changed == [] and same.unknown == []
+    changed = AppSecretProvider.input_changes(olds, {**olds, "rotate_after_days": 91})
+    assert changed.changed == ["rotate_after_days"]
