@@ -5,7 +5,7 @@
 The layout follows the flow of a ``pulumi up``: the program declares resources (``private_app``,
 ``app_secret``, ``app_installs``, and ``registered_client`` for the OAuth clients of other platforms, described as
 data in ``platforms``: each provider beside its resource), whose providers call the API client (``client``,
-with ``models`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
+with ``answers`` and ``errors``), which speaks HTTP. ``kustomer_provider.simulator`` is a local stand-in
 for Kustomer that the provider code never imports.
 
 ``__version__`` is the installed distribution's version (``kustomer-pulumi``), ``"0+unknown"`` when the

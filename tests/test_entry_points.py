@@ -25,8 +25,8 @@ RESOURCES = {
     "kustomer_provider.app_secret",
     "kustomer_provider.app_installs",
     "kustomer_provider.registered_client",
-    "kustomer_provider.provider_runtime",
-    "kustomer_provider.provider_support",
+    "kustomer_provider.resource_provider",
+    "kustomer_provider.provider_process",
 }
 
 # Runs `action` in a fresh interpreter, then prints what got loaded (after the action's own output).
@@ -98,7 +98,7 @@ def test_the_resources_load_pulumi_and_never_the_simulator() -> None:
 
 def test_the_api_client_loads_no_pulumi_no_web_stack_and_no_resource() -> None:
     loaded = load("import kustomer_provider.client")
-    assert {"kustomer_provider.client", "kustomer_provider.models"} <= loaded.project
+    assert {"kustomer_provider.client", "kustomer_provider.answers"} <= loaded.project
     assert {"httpx", "pydantic"} <= loaded.third_party
     assert not loaded.third_party & (WEB_STACK | {"pulumi"})
     assert not loaded.project & RESOURCES
@@ -138,7 +138,7 @@ def test_the_oauth_helper_loads_no_pulumi_no_web_stack_no_resource_and_no_client
     loaded = load(action)
     assert "kustomer_provider.oauth.cli" in loaded.project
     assert not loaded.third_party & (WEB_STACK | {"pulumi"})
-    assert not loaded.project & (RESOURCES | {"kustomer_provider.client", "kustomer_provider.models"})
+    assert not loaded.project & (RESOURCES | {"kustomer_provider.client", "kustomer_provider.answers"})
     assert not any(m.startswith("kustomer_provider.simulator") for m in loaded.project)
     if "--help" in action:
         assert "usage:" in loaded.output
