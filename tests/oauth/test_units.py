@@ -29,8 +29,7 @@ from kustomer_provider.oauth.inputs import parse_scopes, resolve_inputs, select_
 from kustomer_provider.oauth.loopback import LoopbackServer
 from kustomer_provider.oauth.pkce import code_challenge, new_pkce, new_state
 from kustomer_provider.oauth.tokens import TokenSet, read_token_file, write_token_file
-
-from .helpers import REPO_ROOT, free_port
+from tests.support.oauth_helper import REPO_ROOT, free_port
 
 SIM = "http://127.0.0.1:8787"
 
