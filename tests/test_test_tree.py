@@ -127,10 +127,17 @@ def unit_test_files() -> list[Path]:
 
 
 def module_tested_by(test_file: Path) -> Path | None:
-    """The code module a unit file tests: the longest ``<module>`` with ``test_<module>[_<topic>].py``."""
+    """The code module a unit file tests: the longest ``<module>`` with ``test_<module>[_<topic>].py``.
+
+    A private module's underscore may be left out (``test_version.py`` tests ``_version.py``).
+    """
     folder = PACKAGE.joinpath(*test_file.parent.relative_to(TESTS / "unit").parts)
     name = test_file.stem.removeprefix("test_")
-    candidates = [m for m in folder.glob("*.py") if name == m.stem or name.startswith(f"{m.stem}_")]
+
+    def named(module: Path) -> bool:
+        return any(name == stem or name.startswith(f"{stem}_") for stem in {module.stem, module.stem.lstrip("_")})
+
+    candidates = [m for m in folder.glob("*.py") if named(m)]
     return max(candidates, key=lambda m: len(m.stem)) if candidates else None
 
 
@@ -148,5 +155,6 @@ def test_the_mirror_maps_topics_and_subpackages_to_their_module() -> None:
     assert module_tested_by(unit / "test_client.py") == PACKAGE / "client.py"
     assert module_tested_by(unit / "test_client_install_progress.py") == PACKAGE / "client.py"
     assert module_tested_by(unit / "oauth" / "test_pkce.py") == PACKAGE / "oauth" / "pkce.py"
+    assert module_tested_by(unit / "test_version.py") == PACKAGE / "_version.py"
     assert module_tested_by(unit / "test_nothing_here.py") is None
     assert {p.name for p in unit_test_files()} >= {"test_client.py", "test_pkce.py"}
