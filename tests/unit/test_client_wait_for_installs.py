@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerInstallError
+from tests.support.scripted_api import scripted_client
 
 API_KEY = "test-api-key-0123456789"
 ORG = "5f0c5f0c5f0c5f0c5f0c5f0c"
@@ -28,10 +28,9 @@ class ScriptedOrg:
         self.requests: list[str] = []
         self.now = 0.0
         self.slept: list[float] = []
-        self.client = KustomerClient(
-            base_url="https://acme.api.kustomerapp.com",
+        self.client = scripted_client(
+            self.answer,
             api_key=API_KEY,
-            transport=httpx.MockTransport(self.answer),
             sleep=self.sleep,
             clock=lambda: self.now,
         )
