@@ -19,6 +19,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from kustomer_provider.simulator import SimulatorSettings, create_app
+from tests.support.rfc6749 import RFC_TOKEN_ERRORS
 from tests.support.simulator_client import CONTROL_TOKEN, DEV, TestClient
 from tests.support.simulator_client import DEV_REDIRECT as REDIRECT
 
@@ -26,14 +27,6 @@ from tests.support.simulator_client import DEV_REDIRECT as REDIRECT
 # User-Agent; apaleo's are RFC 6749 §5.2's.
 TEAMWORK_ERRORS = {"invalid_request", "invalid_client", "origin_not_allowed", "invalid_code", "redirect_uri_mismatch"}
 KOMERZA_ERRORS = {"invalid_code", "code_expired", "invalid_client_secret", "app_not_found", "user_agent_required"}
-RFC_TOKEN_ERRORS = {
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-}
 REAL = "<real>"
 MISSING = "<missing>"
 
