@@ -7,6 +7,8 @@ each other, and conftest files only define fixtures (their types and helpers liv
 - :mod:`~tests.support.engines`: the ``make_engine`` fixture's type and how it points the stack at a simulator.
 - :mod:`~tests.support.request_log`: queries over the simulator's request log (``GET /_sim/requests``).
 - :mod:`~tests.support.scripted_api`: API clients whose answers come from a test (``httpx.MockTransport``).
+- :mod:`~tests.support.registered_clients`: a registered client's inputs, as the resource validates them.
+- :mod:`~tests.support.rfc6749`: RFC 6749 written out (the token endpoint's errors), never read from the code.
 - :mod:`~tests.support.simulator_client`: an in-process simulator (FastAPI ``TestClient``), its fake clock,
   and plain-HTTP calls of the Kustomer and platform flows.
 - :mod:`~tests.support.contract`: the contract suite's target (simulator or real org) and its plain-HTTP calls.
