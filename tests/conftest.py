@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, settings
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness import dev_clients
 from tests.harness.dev_clients import DEV_CLIENT_SECRETS
 from tests.harness.engine import Engine
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.dev_stack import dev_stack_config
+from tests.support.engines import EngineFactory, clients_pointed_at
 
 # Property-based tests: "ci" (the default, what scripts/test and CI run) gives every property a few hundred
 # generated examples; HYPOTHESIS_PROFILE=thorough scripts/test tests/property runs many more locally.
@@ -28,12 +26,6 @@ settings.register_profile(
     "thorough", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
-
-
-def dev_stack_config() -> dict[str, Any]:
-    """The committed dev stack's config (stacks/Pulumi.dev.yaml)."""
-    return yaml.safe_load((REPO_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
 
 
 @pytest.fixture
@@ -46,14 +38,6 @@ def simulator(request: pytest.FixtureRequest) -> Iterator[SimulatorProcess]:
     extra = list(marker.args) if marker else []
     with SimulatorProcess(["--install-ms", "150", "--auto-consent", *extra]) as sim:
         yield sim
-
-
-EngineFactory = Callable[..., Engine]
-
-
-def clients_pointed_at(config: dict[str, Any], url: str) -> list[dict[str, Any]]:
-    """The stack's ``kustomer:registeredClients``, those aimed at the dev simulator aimed at ``url`` instead."""
-    return dev_clients.clients_pointed_at(config, url, dev_stack_config()["kustomer:baseUrl"])
 
 
 @pytest.fixture

@@ -20,8 +20,10 @@ from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.simulator import SimulatorProcess
 from kustomer_provider.stack_config import load_apps
-from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
 from tests.harness.provider_server import ProviderError, ProviderServer
+from tests.support.dev_stack import dev_stack_config
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
 
 ORG_HEX = "0123456789abcdef01234567"
 APP = {"app": "good_app", "version": "1.0.0", "title": "Good", "redirect_uris": ["https://example.com/cb"]}

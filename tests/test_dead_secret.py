@@ -12,9 +12,9 @@ import socket
 import httpx
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import EngineFactory
 from tests.harness.engine import Engine
-from tests.test_lifecycle import APP, INSTALLS, SECRET, token_status, token_status_for
+from tests.support.dev_stack import APP, INSTALLS, SECRET, token_status, token_status_for
+from tests.support.engines import EngineFactory
 
 
 def interrupt_a_rotation(engine: Engine, simulator: SimulatorProcess) -> tuple[dict, str]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
+
 # A client secret or a token of the simulator: 32 random bytes, URL-safe base64 (43 characters). Anything that
 # long and random-looking in the output would be a leak: ids and app names are at most 24 hex digits long.
 SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{40,}(?![A-Za-z0-9_-])")

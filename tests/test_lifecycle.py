@@ -7,62 +7,25 @@ reading) revokes the previous secret when a new one is minted.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
 from tests.harness.engine import Engine
-from tests.test_walking_skeleton import STACKONE_CALLBACK
-
-APP = "stackone_link"
-SECRET = "stackone_link-secret"
-INSTALLS = "app-installs"
-
-
-def dev_apps(**changes: Any) -> list[dict[str, Any]]:
-    """The dev stack's apps list with the first app's fields changed."""
-    apps = [dict(a) for a in dev_stack_config()["kustomer:apps"]]
-    apps[0].update(changes)
-    return apps
-
-
-def token_status(simulator: SimulatorProcess, client_id: str, client_secret: str) -> int:
-    """The status /oauth/token gives this client id and secret (with a fresh code)."""
-    with httpx.Client(base_url=simulator.url, timeout=10) as http:
-        authorize = http.get(
-            "/oauth/authorize",
-            params={"client_id": client_id, "redirect_uri": STACKONE_CALLBACK, "response_type": "code", "state": "s"},
-        )
-        assert authorize.status_code == 302, authorize.text
-        code = httpx.URL(authorize.headers["location"]).params["code"]
-        token = http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "redirect_uri": STACKONE_CALLBACK,
-            },
-        )
-        return token.status_code
-
-
-def token_status_for(simulator: SimulatorProcess, app: dict[str, Any]) -> int:
-    return token_status(simulator, app["clientId"], app["clientSecret"])
-
-
-def sim_app(simulator: SimulatorProcess, name: str) -> dict[str, Any]:
-    return simulator.state()["orgs"]["acme"]["apps"][name]
-
-
-def api(simulator: SimulatorProcess) -> httpx.Client:
-    """A client acting outside Pulumi (a person with the admin key)."""
-    return httpx.Client(base_url=simulator.url, headers={"Authorization": f"Bearer {simulator.api_key}"}, timeout=10)
-
+from tests.support.dev_stack import (
+    APP,
+    INSTALLS,
+    SECRET,
+    STACKONE_CALLBACK,
+    api,
+    dev_apps,
+    dev_stack_config,
+    sim_app,
+    token_status,
+    token_status_for,
+)
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
 
 # -- up: updates -------------------------------------------------------------------------------------
 

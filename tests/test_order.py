@@ -10,27 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
-
-MINT_ROUTES = ("POST /v1/apps/available/{name}/secret/", "POST /v1/apps/available/{name}-{version}/secret")
+from tests.support.dev_stack import dev_stack_config
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
+from tests.support.request_log import first_seen_installed, mints_of
 
 
 def three_apps() -> list[dict[str, Any]]:
     base = dev_stack_config()["kustomer:apps"][0]
     return [{**base, "app": f"order_app_{i}", "title": f"Order app {i}"} for i in range(3)]
-
-
-def mints_of(log: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
-    """The mint requests for one app (namespaced name), either path form."""
-    paths = (f"/v1/apps/available/{name}/secret/", f"/v1/apps/available/{name}-")
-    return [e for e in log if f"{e['method']} {e['route']}" in MINT_ROUTES and e["path"].startswith(paths)]
-
-
-def first_seen_installed(log: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    """The first install poll whose answer said the app is installed."""
-    seen = [e for e in log if (e.get("installs") or {}).get(name, {}).get("status") == "installed"]
-    assert seen, f"no install poll saw {name} installed"
-    return min(seen, key=lambda e: e["finished_tick"])
 
 
 def test_an_up_of_three_apps_mints_each_secret_after_a_poll_saw_its_install_final(

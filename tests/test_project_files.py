@@ -11,8 +11,8 @@ import yaml
 from kustomer_provider.connection import CONFIG_KEYS
 from kustomer_provider.stack_config import APPS_KEY, REGISTERED_CLIENTS_KEY, load_apps
 from tests.harness.project import ProjectConfigError, apply_project_config
+from tests.support.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
 STACK_FILES = sorted((REPO_ROOT / "stacks").glob("Pulumi.*.yaml"))
 # The types Pulumi's project schema allows for config (string, integer, boolean, array of those).

@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from kustomer_provider.simulator import SimulatorProcess
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
 
 pytestmark = [
     pytest.mark.cli,

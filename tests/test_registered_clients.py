@@ -16,8 +16,11 @@ from pydantic.alias_generators import to_snake
 
 from kustomer_provider import assumptions, platforms
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import DEV_CLIENT_SECRETS, REPO_ROOT, EngineFactory, dev_stack_config
+from tests.harness.dev_clients import DEV_CLIENT_SECRETS
 from tests.harness.engine import Engine
+from tests.support.dev_stack import dev_stack_config
+from tests.support.engines import EngineFactory
+from tests.support.paths import REPO_ROOT
 
 PROGRAM = REPO_ROOT / "tests" / "programs" / "registered_clients.py"
 PLATFORMS = ("teamwork", "komerza", "apaleo")

@@ -14,10 +14,10 @@ from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import KustomerNotFoundError
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import RAW_PROGRAM, EngineFactory
-from tests.test_lifecycle import dev_apps, sim_app, token_status_for
+from tests.support.dev_stack import APP, dev_apps, sim_app, token_status_for
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
 
-APP = "stackone_link"
 # Without the dev stack's adoptExisting, so that setting it is the change that recovers a failed install.
 THREE_APPS = dev_apps(adoptExisting=False) + [
     {**dev_apps(adoptExisting=False)[0], "app": f"extra_app_{i}", "title": f"Extra {i}"} for i in range(2)

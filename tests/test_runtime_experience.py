@@ -9,10 +9,10 @@ import re
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import RAW_PROGRAM, EngineFactory, dev_stack_config
-from tests.test_lifecycle import api, dev_apps, token_status_for
+from tests.support.dev_stack import APP, api, dev_apps, dev_stack_config, token_status_for
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
 
-APP = "stackone_link"
 FIVE_APPS = [
     {"app": name, "version": "1.0.0", "title": name.replace("_", " ").title()}
     for name in ("crm_sync", "billing_sync", "helpdesk_link", "survey_bot", "voice_bridge")

@@ -16,6 +16,7 @@ from kustomer_provider.client import NO_RETRY, KustomerClient, RetryPolicy
 from kustomer_provider.connection import resolve_connection
 from kustomer_provider.errors import KustomerError
 from kustomer_provider.simulator import SimulatorProcess, SimulatorSettings
+from tests.support.scripted_api import scripted_client as scripted_api_client
 
 API_KEY = "hygiene-api-key-7f3a9c2e"
 CLIENT_SECRET = "hygiene-client-secret-41d8cd98f00b"
@@ -65,13 +66,7 @@ ECHO = {
 
 def scripted_client(handler: Callable[[httpx.Request], httpx.Response]) -> KustomerClient:
     """A client whose every answer comes from ``handler``; one retry, no waiting."""
-    return KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(max_attempts=2),
-        sleep=lambda s: None,
-    )
+    return scripted_api_client(handler, api_key=API_KEY, retry=RetryPolicy(max_attempts=2), sleep=lambda s: None)
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 429, 500, 502, 503])

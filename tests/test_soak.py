@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.soak import Soak
+from tests.support.soak import Soak
 
 
 @pytest.mark.slow

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import RAW_PROGRAM, EngineFactory
-
-STACKONE_CALLBACK = "https://api.stackone.com/connect/oauth2/kustomer/callback"
+from tests.support.dev_stack import STACKONE_CALLBACK
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM
 
 
 def exchange_code(app: dict, redirect_uri: str) -> dict:

@@ -17,11 +17,7 @@ checks of our assumptions that a real org can answer.
 from __future__ import annotations
 
 import os
-import re
-import secrets
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,70 +25,20 @@ import httpx
 import pytest
 
 from kustomer_provider.client import KustomerClient
-from kustomer_provider.connection import OAuthEndpoints, oauth_endpoints, resolve_connection
 from kustomer_provider.simulator import SimulatorProcess
+from tests.support.contract import LIVE, LIVE_COMMAND, Target, live_target
 
-LIVE = os.environ.get("KUSTOMER_LIVE") == "1"
-LIVE_COMMAND = "KUSTOMER_LIVE=1 KUSTOMER_API_KEY=... KUSTOMER_BASE_URL=https://<org>.api.kustomerapp.com scripts/test tests/contract"
 SIM_ARGS = ("--install-ms", "100", "--auto-consent")
 CONTRACT_DIR = Path(__file__).resolve().parent
 #: Fixtures that exist only with the simulator: a test using one cannot run against a real org.
 SIM_ONLY_FIXTURES = frozenset({"sim", "auto_consent"})
-_PER_ORG_HOST = re.compile(r"^([a-z0-9-]+)\.api\.kustomerapp\.com$")
-
-
-@dataclass
-class Target:
-    """Where the contract tests send requests, and what they may do there."""
-
-    base_url: str
-    api_key: str
-    live: bool
-    org_name: str | None
-    sim: SimulatorProcess | None = None
-    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d%H%M%S", time.gmtime()))
-    #: How long an install may take: the simulator's take 100 ms; a real org's are slower.
-    install_timeout: float = 10.0
-
-    def new_app(self) -> str:
-        """A fresh app name, ``contract_<timestamp>_<random>`` (30 characters, fits every limit)."""
-        return f"contract_{self.run_id}_{secrets.token_hex(3)}"
-
-    @property
-    def oauth(self) -> OAuthEndpoints:
-        """The authorize and token URLs of this target (the simulator serves both on its base URL)."""
-        return oauth_endpoints(self.org_name, self.base_url)
-
-    @property
-    def consent_host_known(self) -> bool:
-        """Whether :attr:`oauth` is right: a kustomerapp.com API host needs the org name for the consent host."""
-        host = httpx.URL(self.base_url).host
-        return bool(self.org_name) or not (host == "kustomerapp.com" or host.endswith(".kustomerapp.com"))
-
-
-def _live_target() -> Target:
-    missing = [v for v in ("KUSTOMER_API_KEY", "KUSTOMER_BASE_URL") if not os.environ.get(v)]
-    if missing:
-        pytest.fail(f"KUSTOMER_LIVE=1 needs {' and '.join(missing)}. Run: {LIVE_COMMAND}", pytrace=False)
-    connection = resolve_connection({}, os.environ)  # validates the key and the base URL
-    org_name = connection.org_name
-    if org_name is None:
-        match = _PER_ORG_HOST.match(httpx.URL(connection.base_url).host)
-        org_name = match.group(1) if match else None
-    return Target(
-        base_url=connection.base_url,
-        api_key=connection.api_key.get_secret_value(),
-        live=True,
-        org_name=org_name,
-        install_timeout=300.0,
-    )
 
 
 @pytest.fixture(scope="session")
 def target() -> Iterator[Target]:
     """The session's target: a real org with KUSTOMER_LIVE=1, else a simulator started once."""
     if LIVE:
-        yield _live_target()
+        yield live_target()
         return
     with SimulatorProcess(list(SIM_ARGS)) as sim:
         yield Target(base_url=sim.url, api_key=sim.api_key, live=False, org_name=None, sim=sim)

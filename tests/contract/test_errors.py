@@ -10,8 +10,7 @@ import pytest
 
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerConflictError, KustomerInvalidRequestError, KustomerNotFoundError
-
-from .helpers import ROLE_A, definition, error_entries, is_first_shape, is_jsonapi_shape, register
+from tests.support.contract import ROLE_A, definition, error_entries, is_first_shape, is_jsonapi_shape, register
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ import pytest
 from kustomer_provider.client import NO_RETRY, KustomerClient
 from kustomer_provider.errors import KustomerAuthError, KustomerPermissionError
 from kustomer_provider.simulator import SimulatorProcess
-
-from .conftest import Target
-from .helpers import definition, error_text
+from tests.support.contract import Target, definition, error_text
 
 WRITE_ROLES = ("org.admin.apps", "org.permission.apps")
 READ_ROLES = ("org.permission.apps.read", "org.admin.apps.read", "org.user.apps.read")

@@ -9,9 +9,7 @@ from kustomer_provider import assumptions
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerInstallError, KustomerNotFoundError
 from kustomer_provider.simulator import SimulatorProcess
-
-from .conftest import Target
-from .helpers import install, register, wait_for_install
+from tests.support.contract import Target, install, register, wait_for_install
 
 
 def installed_entry(api: httpx.Client, name: str) -> dict[str, object]:

@@ -24,9 +24,17 @@ import httpx
 import pytest
 
 from kustomer_provider.oauth.client import OAuthClient
-
-from .conftest import Target
-from .helpers import REDIRECT_URI, ROLE_A, ROLE_B, install, mint, query_of, register, wait_for_install
+from tests.support.contract import (
+    REDIRECT_URI,
+    ROLE_A,
+    ROLE_B,
+    Target,
+    install,
+    mint,
+    query_of,
+    register,
+    wait_for_install,
+)
 
 #: The seed tutorial's scope form: role strings joined by ``+``, plus ``offline_access``.
 SCOPE = f"{ROLE_A}+{ROLE_B}+offline_access"

@@ -11,8 +11,7 @@ import pytest
 from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import KustomerRateLimitError
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import definition, ratelimit_headers
+from tests.support.contract import definition, ratelimit_headers
 
 PLAN_LIMITS = (300, 500, 1000, 2000)
 WINDOW_S = 60

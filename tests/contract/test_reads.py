@@ -9,8 +9,7 @@ import pytest
 
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import register
+from tests.support.contract import register
 
 VERSIONS = ("1.0.0", "1.0.1", "1.1.0")
 

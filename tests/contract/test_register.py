@@ -15,9 +15,7 @@ from kustomer_provider.errors import (
     KustomerOutdatedVersionError,
     KustomerRolesChangedError,
 )
-
-from .conftest import Target
-from .helpers import ROLE_A, ROLE_B, definition, error_text, register, wait_for_install
+from tests.support.contract import ROLE_A, ROLE_B, Target, definition, error_text, register, wait_for_install
 
 CONFLICT = "This version has already been registered. Please increment the version."
 ROLES_NEED_MAJOR = "Roles do not match that of the previous version, a major version bump is required"

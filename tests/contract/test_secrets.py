@@ -10,9 +10,7 @@ import pytest
 from kustomer_provider import assumptions
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerInstallError
-
-from .conftest import Target
-from .helpers import error_text, install, mint, register, wait_for_install
+from tests.support.contract import Target, error_text, install, mint, register, wait_for_install
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO_ROOT
+
 CONSUMER = REPO_ROOT / "examples" / "consumer"
 SECRET = "client-secret-from-the-producer"
 APPS = {

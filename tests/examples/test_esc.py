@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from .helpers import REPO_ROOT, exported_app_keys, stack_app_names
+from tests.support.examples import exported_app_keys, stack_app_names
+from tests.support.paths import REPO_ROOT
 
 ENVIRONMENT = REPO_ROOT / "examples" / "esc" / "kustomer-dev.yaml"
 REFERENCE = re.compile(r"\$\{([^}]+)\}")

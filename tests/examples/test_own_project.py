@@ -14,9 +14,9 @@ import yaml
 
 from kustomer_provider.simulator import SimulatorProcess
 from tests.harness.engine import Engine
-from tests.test_order import first_seen_installed, mints_of
+from tests.support.paths import REPO_ROOT
+from tests.support.request_log import first_seen_installed, mints_of
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO_ROOT / "examples" / "own-project"
 APPS = {"crmSync": "crm_sync", "helpdeskBot": "helpdesk_bot"}
 

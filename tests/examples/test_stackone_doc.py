@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from kustomer_provider.oauth.cli import build_parser
-
-from .helpers import REPO_ROOT, exported_app_keys
+from tests.support.examples import exported_app_keys
+from tests.support.paths import REPO_ROOT
 
 GUIDE = REPO_ROOT / "docs" / "oauth-helper.md"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .helpers import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 STACKS = ("dev", "staging", "prod")

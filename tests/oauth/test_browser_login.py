@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import LoginProcess, call_api, helper_env, loopback_uri, make_app
+from tests.support.oauth_helper import LoginProcess, call_api, helper_env, loopback_uri, make_app
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Known to work here as root, headless, with no network but loopback.

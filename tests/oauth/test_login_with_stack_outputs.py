@@ -17,9 +17,9 @@ import httpx
 from kustomer_provider.assumptions import secret_fingerprint
 from kustomer_provider.oauth.cli import STACKONE_CALLBACK
 from kustomer_provider.simulator import SimulatorProcess
-from tests.conftest import EngineFactory, dev_stack_config
-
-from .helpers import LoginProcess, call_api, free_port, helper_env, run_helper
+from tests.support.dev_stack import dev_stack_config
+from tests.support.engines import EngineFactory
+from tests.support.oauth_helper import LoginProcess, call_api, free_port, helper_env, run_helper
 
 
 def test_login_refresh_verify_with_the_stack_outputs_then_call_the_api(

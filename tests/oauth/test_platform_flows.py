@@ -15,8 +15,7 @@ import pytest
 
 from kustomer_provider.oauth import main
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import TIMEOUT, call_api, loopback_uri
+from tests.support.oauth_helper import TIMEOUT, call_api, loopback_uri
 
 API = {
     "teamwork": "/teamwork/launchpad/v1/userinfo.json",

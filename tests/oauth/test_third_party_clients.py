@@ -20,8 +20,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import TIMEOUT, SimApp, loopback_uri, make_app
+from tests.support.oauth_helper import TIMEOUT, SimApp, loopback_uri, make_app
 
 with warnings.catch_warnings():
     # Authlib 1.9 warns that it prefers httpx2; httpx is what the project ships with. (Its deprecate module

@@ -13,8 +13,7 @@ import httpx
 
 from kustomer_provider.oauth import main
 from kustomer_provider.simulator import SimulatorProcess
-
-from .helpers import TIMEOUT, LoginProcess, free_port, helper_env, loopback_uri, make_app
+from tests.support.oauth_helper import TIMEOUT, LoginProcess, free_port, helper_env, loopback_uri, make_app
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:

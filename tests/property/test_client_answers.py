@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import KustomerError
+from tests.support.scripted_api import scripted_client
 
 ORG = "5f0c5f0c5f0c5f0c5f0c5f0c"
 NAME = f"my_app_{ORG}"
@@ -141,10 +142,9 @@ def client_answering(scripted: list[Answer]) -> KustomerClient:
         # A raw stream: the client decodes it (Content-Encoding included), as it would off the network.
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
 
-    return KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
+    return scripted_client(
+        handler,
         api_key="property-api-key-0123456789",
-        transport=httpx.MockTransport(handler),
         retry=RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0, total_budget=1e6),
         sleep=lambda seconds: None,
         max_answer_bytes=CAP,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import warnings
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -20,29 +19,14 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from kustomer_provider.simulator import SimulatorSettings, create_app
+from tests.support.rfc6749 import RFC_TOKEN_ERRORS
+from tests.support.simulator_client import CONTROL_TOKEN, DEV, TestClient
+from tests.support.simulator_client import DEV_REDIRECT as REDIRECT
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # starlette prefers httpx2; httpx is what the project ships with
-    from fastapi.testclient import TestClient
-
-REDIRECT = "http://127.0.0.1:8765/callback"
-DEV = {
-    "teamwork": ("sim-dev-teamwork-client", "sim-dev-teamwork-secret"),
-    "komerza": ("sim-dev-komerza-client", "sim-dev-komerza-secret-" + "x" * 49),
-    "apaleo": ("sim-dev-apaleo-client", "sim-dev-apaleo-secret"),
-}
 # docs/simulator.md: Teamwork's errors are ours; Komerza's four documented ones plus ours for a missing
 # User-Agent; apaleo's are RFC 6749 §5.2's.
 TEAMWORK_ERRORS = {"invalid_request", "invalid_client", "origin_not_allowed", "invalid_code", "redirect_uri_mismatch"}
 KOMERZA_ERRORS = {"invalid_code", "code_expired", "invalid_client_secret", "app_not_found", "user_agent_required"}
-RFC_TOKEN_ERRORS = {
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-}
 REAL = "<real>"
 MISSING = "<missing>"
 
@@ -53,7 +37,7 @@ anything = st.one_of(st.just(REAL), noise, st.just(""))
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     """One in-process simulator that consents at once."""
-    app = create_app(SimulatorSettings(auto_consent=True, control_token="made-up-control-token-for-tests"))
+    app = create_app(SimulatorSettings(auto_consent=True, control_token=CONTROL_TOKEN))
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False, raise_server_exceptions=False) as http:
         yield http
 

@@ -8,7 +8,6 @@ with real, wrong or garbled credentials, other schemes, noise) are generated; th
 from __future__ import annotations
 
 import base64
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,22 +18,9 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from kustomer_provider.simulator import SimulatorSettings, create_app
+from tests.support.rfc6749 import RFC_TOKEN_ERRORS
+from tests.support.simulator_client import ADMIN, REDIRECT, TestClient
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # starlette prefers httpx2; httpx is what the project ships with
-    from fastapi.testclient import TestClient
-
-ADMIN = {"Authorization": "Bearer sim-dev-admin-key"}
-REDIRECT = "https://app.example.com/callback"
-# RFC 6749 §5.2, written out here rather than read from the simulator: the list the RFC allows.
-RFC_TOKEN_ERRORS = {
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-}
 REAL = "<real>"  # placeholder replaced by a fresh value of the named kind
 
 

@@ -6,77 +6,28 @@ vcrpy's ``CannotOverwriteExistingCassetteException``. The network is blocked.
 
 Recording: only through ``scripts/record-cassettes``, which starts a simulator (or uses a real org with
 ``KUSTOMER_LIVE=1``) and passes it here in ``KUSTOMER_RECORD_*`` variables. Every cassette passes
-through the scrubber on the way in and through :class:`~tests.recorded.scrubbing.ScrubCheckingPersister`
+through the scrubber on the way in and through :class:`~tests.support.scrubbing.ScrubCheckingPersister`
 on every load and save.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kustomer_provider.client import KustomerClient
-
-from .scrubbing import ScrubCheckingPersister, scrub_request, scrub_response
-
-CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
-#: Never contacted: replayed requests are answered from the cassette, and the network is blocked.
-REPLAY_BASE_URL = "http://127.0.0.1:9"
-RECORD_COMMAND = "scripts/record-cassettes"
-
-#: Shared by every recorded test and by the scrubbing tests (which build their own VCR with it).
-VCR_CONFIG: dict[str, Any] = {
-    "serializer": "json",
-    "match_on": ["method", "path", "query", "body"],
-    "before_record_request": scrub_request,
-    "before_record_response": scrub_response,
-    "decode_compressed_response": True,
-    "record_on_exception": False,
-}
-
-
-@dataclass(frozen=True)
-class Recording:
-    """Where requests go: nowhere (replay), or the simulator / real org of a recording run."""
-
-    recording: bool
-    target: str  # "replay", "simulator" or "live"
-    base_url: str
-    api_key: str
-    readonly_api_key: str
-    #: Suffix of the app names of new cassettes: fixed for the (fresh) simulator, unique for a real org.
-    app_suffix: str
-
-
-def _recording_from_env(record_mode: str) -> Recording:
-    if record_mode == "none":
-        return Recording(False, "replay", REPLAY_BASE_URL, "replay-api-key", "replay-api-key", "")
-    names = ("KUSTOMER_RECORD_BASE_URL", "KUSTOMER_RECORD_API_KEY", "KUSTOMER_RECORD_READONLY_API_KEY")
-    missing = [n for n in names if not os.environ.get(n)]
-    if missing:
-        pytest.fail(f"recording needs {', '.join(missing)}: record with {RECORD_COMMAND}", pytrace=False)
-    target = os.environ.get("KUSTOMER_RECORD_TARGET", "simulator")
-    return Recording(
-        recording=True,
-        target=target,
-        base_url=os.environ["KUSTOMER_RECORD_BASE_URL"],
-        api_key=os.environ["KUSTOMER_RECORD_API_KEY"],
-        readonly_api_key=os.environ["KUSTOMER_RECORD_READONLY_API_KEY"],
-        app_suffix="sim" if target == "simulator" else time.strftime("%Y%m%d%H%M%S", time.gmtime()),
-    )
+from tests.support.recording import CASSETTES, VCR_CONFIG, ClientFactory, Recording, recording_from_env
+from tests.support.scrubbing import ScrubCheckingPersister
 
 
 @pytest.fixture(scope="session")
 def recording(record_mode: str) -> Recording:
     """This session's mode and target (``record_mode`` is pytest-recording's, ``none`` by default)."""
-    return _recording_from_env(record_mode)
+    return recording_from_env(record_mode)
 
 
 @pytest.fixture(scope="session")
@@ -113,9 +64,6 @@ def app_name(vcr: Any, recording: Recording, request: pytest.FixtureRequest) -> 
     test = request.node.name.removeprefix("test_")
     short = f"{test[:10].rstrip('_')}_{hashlib.sha256(test.encode()).hexdigest()[:4]}"  # unique per test
     return f"rec_{suffix}_{short}"
-
-
-ClientFactory = Callable[..., KustomerClient]
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ from kustomer_provider.errors import (
     KustomerPermissionError,
     KustomerRolesChangedError,
 )
-from tests.contract.helpers import REDIRECT_URI, ROLE_A, ROLE_B, definition
-
-from .conftest import ClientFactory, Recording
-from .scrubbing import RECORDED_TEST_KEYS
+from tests.support.contract import REDIRECT_URI, ROLE_A, ROLE_B, definition
+from tests.support.recording import ClientFactory, Recording
+from tests.support.scrubbing import RECORDED_TEST_KEYS
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 

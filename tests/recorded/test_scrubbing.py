@@ -19,8 +19,8 @@ import vcr
 import vcr.patch
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from .conftest import CASSETTES, VCR_CONFIG
-from .scrubbing import (
+from tests.support.recording import CASSETTES, VCR_CONFIG
+from tests.support.scrubbing import (
     AUTHORIZATION_PLACEHOLDER,
     ORG_ID_PLACEHOLDER,
     PLACEHOLDERS,

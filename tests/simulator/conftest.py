@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kustomer_provider.simulator import SimulatorSettings, create_app, rules
-
-from .helpers import CONTROL_TOKEN, FakeClock
-
-with warnings.catch_warnings():
-    # This starlette warns that it prefers httpx2; httpx is what the project ships with.
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-MakeClient = Callable[..., TestClient]
+from tests.support.simulator_client import CONTROL_TOKEN, FakeClock, MakeClient, TestClient
 
 
 @pytest.fixture

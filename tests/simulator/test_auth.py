@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kustomer_provider.simulator import KeySpec, rules
-
-from .conftest import MakeClient, TestClient
-from .helpers import ADMIN, definition, register
+from tests.support.simulator_client import ADMIN, MakeClient, TestClient, definition, register
 
 WRITES = [
     ("POST", "/v1/apps/available", definition()),

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from kustomer_provider.simulator import rules
-
-from .conftest import TestClient
-from .helpers import ADMIN, CONTROL_TOKEN, FakeClock, install, installed_app, name_of, register
+from tests.support.simulator_client import (
+    ADMIN,
+    CONTROL_TOKEN,
+    FakeClock,
+    TestClient,
+    install,
+    installed_app,
+    name_of,
+    register,
+)
 
 
 def test_state_shape(client: TestClient, clock: FakeClock) -> None:

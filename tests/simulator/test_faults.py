@@ -8,9 +8,16 @@ from typing import Any
 import pytest
 
 from kustomer_provider.simulator import ConnectionDropped, KeySpec, rules
-
-from .conftest import MakeClient, TestClient
-from .helpers import ADMIN, FakeClock, definition, install, name_of, register
+from tests.support.simulator_client import (
+    ADMIN,
+    FakeClock,
+    MakeClient,
+    TestClient,
+    definition,
+    install,
+    name_of,
+    register,
+)
 
 
 def apps_in_state(client: TestClient) -> list[str]:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import MakeClient, TestClient
-from .helpers import ADMIN, FakeClock, install, name_of, register
+from tests.support.simulator_client import ADMIN, FakeClock, MakeClient, TestClient, install, name_of, register
 
 
 def statuses(client: TestClient, version: str = "1.0.0") -> list[str]:

@@ -11,11 +11,12 @@ from urllib.parse import quote, urlencode
 import pytest
 from httpx import Response
 
-from .conftest import MakeClient, TestClient
-from .helpers import (
+from tests.support.simulator_client import (
     ADMIN,
     REDIRECT,
     FakeClock,
+    MakeClient,
+    TestClient,
     approve,
     authorize_params,
     exchange,

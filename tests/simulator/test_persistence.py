@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from kustomer_provider.simulator import SimulatorSettings, create_app
-
-from .conftest import MakeClient
-from .helpers import FakeClock, approve, exchange, install, installed_app, name_of, register
+from tests.support.simulator_client import (
+    FakeClock,
+    MakeClient,
+    approve,
+    exchange,
+    install,
+    installed_app,
+    name_of,
+    register,
+)
 
 
 def test_state_survives_a_restart(make_client: MakeClient, clock: FakeClock, tmp_path: Path) -> None:

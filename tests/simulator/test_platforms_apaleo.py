@@ -10,8 +10,18 @@ from typing import Any
 
 import httpx
 
-from .conftest import MakeClient, TestClient
-from .helpers import DEV, DEV_REDIRECT, FakeClock, bearer, pkce_pair, platform_authorize, platform_code, query_of
+from tests.support.simulator_client import (
+    DEV,
+    DEV_REDIRECT,
+    FakeClock,
+    MakeClient,
+    TestClient,
+    bearer,
+    pkce_pair,
+    platform_authorize,
+    platform_code,
+    query_of,
+)
 
 CLIENT_ID, SECRET = DEV["apaleo"]
 TOKEN = "/apaleo/connect/token"

@@ -8,9 +8,17 @@ import httpx
 import pytest
 
 from kustomer_provider.simulator import rules
-
-from .conftest import MakeClient, TestClient
-from .helpers import DEV, DEV_REDIRECT, FakeClock, bearer, platform_authorize, platform_code, query_of
+from tests.support.simulator_client import (
+    DEV,
+    DEV_REDIRECT,
+    FakeClock,
+    MakeClient,
+    TestClient,
+    bearer,
+    platform_authorize,
+    platform_code,
+    query_of,
+)
 
 PLATFORMS = ["teamwork", "komerza", "apaleo"]
 

@@ -8,8 +8,17 @@ import json
 
 import pytest
 
-from .conftest import MakeClient, TestClient
-from .helpers import DEV, DEV_REDIRECT, FakeClock, bearer, platform_authorize, platform_code, query_of
+from tests.support.simulator_client import (
+    DEV,
+    DEV_REDIRECT,
+    FakeClock,
+    MakeClient,
+    TestClient,
+    bearer,
+    platform_authorize,
+    platform_code,
+    query_of,
+)
 
 APP_ID, SECRET = DEV["komerza"]
 

@@ -6,8 +6,17 @@ from typing import Any
 
 import pytest
 
-from .conftest import MakeClient, TestClient
-from .helpers import DEV, DEV_REDIRECT, FakeClock, bearer, platform_authorize, platform_code, query_of
+from tests.support.simulator_client import (
+    DEV,
+    DEV_REDIRECT,
+    FakeClock,
+    MakeClient,
+    TestClient,
+    bearer,
+    platform_authorize,
+    platform_code,
+    query_of,
+)
 
 CLIENT_ID, SECRET = DEV["teamwork"]
 TOKEN_PATH = "/teamwork/launchpad/v1/token.json"

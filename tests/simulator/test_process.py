@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess, rules
-
-from .helpers import ADMIN, definition, name_of
+from tests.support.simulator_client import ADMIN, definition, name_of
 
 URL = re.compile(r"^http://127\.0\.0\.1:(\d+)$")
 

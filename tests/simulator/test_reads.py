@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import MakeClient, TestClient
-from .helpers import ADMIN, FakeClock, install, name_of, register
+from tests.support.simulator_client import ADMIN, FakeClock, MakeClient, TestClient, install, name_of, register
 
 
 def follow(client: TestClient, path: str) -> tuple[list[dict[str, Any]], list[str]]:

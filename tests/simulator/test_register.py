@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 
 from kustomer_provider.simulator import KeySpec, rules
-
-from .conftest import TestClient
-from .helpers import ADMIN, ORG_ID, REDIRECT, definition, name_of, register
+from tests.support.simulator_client import ADMIN, ORG_ID, REDIRECT, TestClient, definition, name_of, register
 
 
 def post(client: TestClient, body: Any) -> Any:

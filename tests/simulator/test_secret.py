@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kustomer_provider.simulator import rules
-
-from .conftest import TestClient
-from .helpers import ADMIN, FakeClock, install, name_of, register
+from tests.support.simulator_client import ADMIN, FakeClock, TestClient, install, name_of, register
 
 
 def installed(client: TestClient, clock: FakeClock, version: str = "1.0.0") -> None:

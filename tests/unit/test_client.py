@@ -32,17 +32,16 @@ from kustomer_provider.errors import (
     KustomerTransportError,
     KustomerUnexpectedAnswerError,
 )
+from tests.support.scripted_api import Handler, scripted_client
 
 API_KEY = "test-api-key-0123456789"
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def make_client(handler: Handler, *, attempts: int = 4) -> tuple[KustomerClient, list[float]]:
     slept: list[float] = []
-    client = KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
+    client = scripted_client(
+        handler,
         api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
         retry=RetryPolicy(max_attempts=attempts, base_delay=0.01, max_delay=0.05, total_budget=30),
         sleep=slept.append,
         seed=1,
@@ -294,13 +293,7 @@ def test_install_timeout_reports_the_last_status() -> None:
         clock[0] += 1.0
         return httpx.Response(200, json={"data": [{"attributes": {"name": "n", "version": "1.0.0", "status": "installing"}}]})  # fmt: skip
 
-    client = KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
-        sleep=lambda s: None,
-        clock=lambda: clock[0],
-    )
+    client = scripted_client(handler, api_key=API_KEY, sleep=lambda s: None, clock=lambda: clock[0])
     with pytest.raises(KustomerInstallError, match="last status: installing"):
         client.wait_for_install("n", "1.0.0", timeout=5)
 

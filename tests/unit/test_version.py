@@ -9,7 +9,7 @@ import pytest
 
 import kustomer_provider
 from kustomer_provider import _version
-from kustomer_provider.client import KustomerClient
+from tests.support.scripted_api import scripted_client
 
 
 def test_every_request_names_the_installed_version_in_its_user_agent() -> None:
@@ -20,9 +20,7 @@ def test_every_request_names_the_installed_version_in_its_user_agent() -> None:
         agents.append(request.headers["User-Agent"])
         return httpx.Response(200, json={"data": [], "links": {"next": None}})
 
-    client = KustomerClient(
-        base_url="https://acme.api.kustomerapp.com", api_key="made-up-key-0123", transport=httpx.MockTransport(handler)
-    )
+    client = scripted_client(handler, api_key="made-up-key-0123")
     with client:
         assert client.list_available() == []
     assert kustomer_provider.__version__ == installed

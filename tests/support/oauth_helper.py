@@ -1,4 +1,4 @@
-"""Helpers of the OAuth helper's tests: free ports, apps made with the admin key, the helper as a subprocess."""
+"""The OAuth helper's tests' helpers: free ports, apps made with the admin key, the helper as a subprocess."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import httpx
 
 from kustomer_provider.simulator import SimulatorProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .paths import REPO_ROOT
+
 HELPER = [sys.executable, "-m", "kustomer_provider.oauth"]
 TIMEOUT = httpx.Timeout(10.0)
 

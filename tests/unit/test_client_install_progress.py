@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerInstallError
+from tests.support.scripted_api import scripted_client
 
 API_KEY = "test-api-key-0123456789"
 ORG = "5f0c5f0c5f0c5f0c5f0c5f0c"
@@ -28,10 +28,9 @@ class TimedOrg:
         self.ends = ends  # bare app name -> (time its install ends, final status)
         self.now = 0.0
         self.lines: list[tuple[float, str]] = []
-        self.client = KustomerClient(
-            base_url="https://acme.api.kustomerapp.com",
+        self.client = scripted_client(
+            self.answer,
             api_key=API_KEY,
-            transport=httpx.MockTransport(self.answer),
             sleep=self.sleep,
             clock=lambda: self.now,
             progress_every=every,

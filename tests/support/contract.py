@@ -1,27 +1,40 @@
-"""Helpers of the contract suite: app definitions, error bodies of both shapes, polling.
+"""The contract suite's target (the simulator, or a real org with ``KUSTOMER_LIVE=1``) and its helpers: app
+definitions, error bodies of both shapes, polling.
 
-Everything here talks plain HTTP (``httpx``), as Kustomer's documentation does; nothing depends on
-the simulator, so each helper works against a real org too.
+The helpers talk plain HTTP (``httpx``), as Kustomer's documentation does; none depends on the simulator,
+so each works against a real org too.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
 import time
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
+
+from kustomer_provider.connection import OAuthEndpoints, oauth_endpoints, resolve_connection
+from kustomer_provider.simulator import SimulatorProcess
 
 __all__ = [
+    "LIVE",
+    "LIVE_COMMAND",
     "REDIRECT_URI",
     "ROLE_A",
     "ROLE_B",
+    "Target",
     "definition",
     "error_entries",
     "error_text",
     "install",
     "is_first_shape",
     "is_jsonapi_shape",
+    "live_target",
     "mint",
     "query_of",
     "ratelimit_headers",
@@ -35,6 +48,63 @@ REDIRECT_URI = "https://contract-tests.example.com/oauth/callback"
 ROLE_A = "org.permission.customer.read"
 ROLE_B = "org.permission.conversation.read"
 INSTALL_TERMINAL = ("installed", "install_failed")
+
+# --- the target -------------------------------------------------------------------------------------------
+
+LIVE = os.environ.get("KUSTOMER_LIVE") == "1"
+LIVE_COMMAND = "KUSTOMER_LIVE=1 KUSTOMER_API_KEY=... KUSTOMER_BASE_URL=https://<org>.api.kustomerapp.com scripts/test tests/contract"
+_PER_ORG_HOST = re.compile(r"^([a-z0-9-]+)\.api\.kustomerapp\.com$")
+
+
+@dataclass
+class Target:
+    """Where the contract tests send requests, and what they may do there."""
+
+    base_url: str
+    api_key: str
+    live: bool
+    org_name: str | None
+    sim: SimulatorProcess | None = None
+    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d%H%M%S", time.gmtime()))
+    #: How long an install may take: the simulator's take 100 ms; a real org's are slower.
+    install_timeout: float = 10.0
+
+    def new_app(self) -> str:
+        """A fresh app name, ``contract_<timestamp>_<random>`` (30 characters, fits every limit)."""
+        return f"contract_{self.run_id}_{secrets.token_hex(3)}"
+
+    @property
+    def oauth(self) -> OAuthEndpoints:
+        """The authorize and token URLs of this target (the simulator serves both on its base URL)."""
+        return oauth_endpoints(self.org_name, self.base_url)
+
+    @property
+    def consent_host_known(self) -> bool:
+        """Whether :attr:`oauth` is right: a kustomerapp.com API host needs the org name for the consent host."""
+        host = httpx.URL(self.base_url).host
+        return bool(self.org_name) or not (host == "kustomerapp.com" or host.endswith(".kustomerapp.com"))
+
+
+def live_target() -> Target:
+    """The real org of ``KUSTOMER_LIVE=1``, from ``KUSTOMER_API_KEY`` and ``KUSTOMER_BASE_URL``."""
+    missing = [v for v in ("KUSTOMER_API_KEY", "KUSTOMER_BASE_URL") if not os.environ.get(v)]
+    if missing:
+        pytest.fail(f"KUSTOMER_LIVE=1 needs {' and '.join(missing)}. Run: {LIVE_COMMAND}", pytrace=False)
+    connection = resolve_connection({}, os.environ)  # validates the key and the base URL
+    org_name = connection.org_name
+    if org_name is None:
+        match = _PER_ORG_HOST.match(httpx.URL(connection.base_url).host)
+        org_name = match.group(1) if match else None
+    return Target(
+        base_url=connection.base_url,
+        api_key=connection.api_key.get_secret_value(),
+        live=True,
+        org_name=org_name,
+        install_timeout=300.0,
+    )
+
+
+# --- plain-HTTP calls -------------------------------------------------------------------------------------
 
 
 def definition(app: str, version: str = "1.0.0", **extra: Any) -> dict[str, Any]:

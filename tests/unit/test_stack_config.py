@@ -1,4 +1,5 @@
-"""``kustomer:registeredClients``: key paths in every error, secrets only from secret config keys."""
+"""The stack config: ``kustomer:apps`` and ``kustomer:registeredClients``, every problem named at its stack-file
+key path, the registered clients' secrets only from secret config keys."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 import pytest
 
 from kustomer_provider.errors import KustomerConfigError
-from kustomer_provider.stack_config import load_registered_clients
-from tests.conftest import DEV_CLIENT_SECRETS, dev_stack_config
+from kustomer_provider.stack_config import load_apps, load_registered_clients
+from tests.harness.dev_clients import DEV_CLIENT_SECRETS
+from tests.support.dev_stack import dev_stack_config
 
 SECRET = "unit-apaleo-secret-8c2e"
 
@@ -91,3 +93,50 @@ def test_the_secret_comes_only_from_a_secret_config_key() -> None:
     )
     found = problems([item()], {"kustomer:apaleoSecret": (f"{SECRET} with a space", True)})
     assert found[0].startswith("kustomer:apaleoSecret (named by kustomer:registeredClients[0].clientSecretKey): must ")
+
+
+# --- kustomer:apps ------------------------------------------------------------------------------------------
+
+
+def apps_config(apps: Any) -> Any:
+    """``pulumi.Config("kustomer").get_object`` of a stack whose ``kustomer:apps`` is ``apps``."""
+    return lambda key: apps if key == "apps" else None
+
+
+def test_the_dev_stack_apps_load_with_their_camel_case_keys() -> None:
+    apps = load_apps(apps_config(dev_stack_config()["kustomer:apps"]))
+    assert [app.app for app in apps] == [a["app"] for a in dev_stack_config()["kustomer:apps"]]
+    first = dev_stack_config()["kustomer:apps"][0]
+    assert apps[0].redirect_uris == first["redirectUris"] and apps[0].adopt_existing == first.get(
+        "adoptExisting", False
+    )
+
+
+def test_an_unset_or_empty_apps_key_says_how_to_give_an_app() -> None:
+    with pytest.raises(
+        KustomerConfigError, match=r"(?s)kustomer:apps is not set.*pulumi config set --path 'apps\[0\]\.app'"
+    ):
+        load_apps(apps_config(None))
+    for empty in ([], {}, "crm_sync"):
+        with pytest.raises(KustomerConfigError, match="kustomer:apps must be a non-empty list of apps"):
+            load_apps(apps_config(empty))
+
+
+def test_every_problem_of_every_app_is_named_at_its_stack_file_path_at_once() -> None:
+    good = {"app": "crm_sync", "version": "1.0.0", "title": "CRM sync"}
+    apps = [
+        {**good, "version": "1"},
+        "not a map",
+        {**good, "app": "helpdesk", "redirectUri": "https://example.com/cb"},
+        good,
+        {**good, "title": "again"},
+    ]
+    with pytest.raises(KustomerConfigError) as info:
+        load_apps(apps_config(apps))
+    lines = str(info.value).splitlines()[1:]
+    assert lines[0].startswith("  kustomer:apps[0].version: ") and "MAJOR.MINOR.PATCH" in lines[0]
+    assert lines[1] == "  kustomer:apps[1]: must be a map of an app's fields (app, version, title, ...)"
+    assert lines[2].startswith("  kustomer:apps[2].redirectUri: is not a field of an app (check the spelling")
+    # Only a valid app can be a repeat: apps[0] failed, so the first crm_sync is apps[3].
+    assert lines[3] == "  kustomer:apps[4].app: 'crm_sync' is already apps[3]"
+    assert len(lines) == 4

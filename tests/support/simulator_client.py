@@ -1,9 +1,12 @@
-"""Shared helpers of the simulator tests."""
+"""An in-process simulator (FastAPI's ``TestClient``), its fake clock, and plain-HTTP calls of the Kustomer
+flows (register, install, mint, consent, token) and of the other platforms' flows against it."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import warnings
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -11,12 +14,19 @@ import httpx
 
 from kustomer_provider.simulator import rules
 
+with warnings.catch_warnings():
+    # This starlette warns that it prefers httpx2; httpx is what the project ships with.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient as TestClient  # re-exported: the tests' client type
+
 ADMIN_KEY = rules.DEFAULT_API_KEY
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 ORG_ID = rules.org_id_for("acme")
 REDIRECT = "https://app.example.com/callback"
 START = 1_800_000_000.0
 CONTROL_TOKEN = "made-up-control-token-for-tests"
+#: The ``make_client`` fixture's type: ``make_client(**simulator_settings) -> TestClient``.
+MakeClient = Callable[..., TestClient]
 
 
 class FakeClock:

@@ -1,61 +1,13 @@
-"""The [ours] rules and the command line."""
+"""The simulator's command line: defaults, every flag, the environment, bad values, the bind warning."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 
 import pytest
 
-from kustomer_provider.simulator import KeySpec, SimulatorSettings, parse_key_spec, rules
+from kustomer_provider.simulator import KeySpec, SimulatorSettings
 from kustomer_provider.simulator.cli import main, settings_from_args
-
-
-def test_org_id_rule() -> None:
-    assert rules.org_id_for("acme") == hashlib.sha256(b"kustomer-sim-org:acme").hexdigest()[:24]
-    assert len(rules.org_id_for("x")) == 24 and rules.org_id_for("x") != rules.org_id_for("y")
-
-
-def test_fingerprint_rule() -> None:
-    assert rules.fingerprint("s3cret") == hashlib.sha256(b"s3cret").hexdigest()[:16]
-    assert rules.fingerprint_of_hash(rules.secret_hash("s3cret")) == rules.fingerprint("s3cret")
-
-
-def test_client_id_format() -> None:
-    client_id = rules.new_client_id()
-    assert len(client_id) == 24 and client_id == client_id.lower() and int(client_id, 16) >= 0
-
-
-def test_semver_order() -> None:
-    ordered = ["0.9.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0"]
-    assert sorted(reversed(ordered), key=rules.semver_key) == ordered
-    with pytest.raises(ValueError):
-        rules.semver_key("1.0")
-
-
-def test_scopes_split_on_space_and_plus() -> None:
-    assert rules.split_scopes("a b+c  a") == ["a", "b", "c"]
-    assert rules.split_scopes("") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("k=a,b", KeySpec("k", ("a", "b"))),
-        ("k=", KeySpec("k", ())),
-        ("k=a@globex", KeySpec("k", ("a",), org="globex")),
-        ("k=@globex:prod2", KeySpec("k", (), org="globex", pod="prod2")),
-    ],
-)
-def test_key_spec(text: str, expected: KeySpec) -> None:
-    assert parse_key_spec(text) == expected
-
-
-@pytest.mark.parametrize("text", ["k", "=a", "k=a@", "k=a@org:"])
-def test_bad_key_spec(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_key_spec(text)
 
 
 def test_cli_defaults() -> None:
@@ -134,19 +86,6 @@ def test_unreadable_state_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFix
     assert captured.out == "" and f"cannot load state file {bad}" in captured.err
 
 
-@pytest.mark.parametrize(
-    ("host", "warns"),
-    [("0.0.0.0", True), ("::", True),  # noqa: S104 (never bound: the decision alone) ("192.168.1.10", True), ("sim.example.com", True), ("::ffff:10.0.0.1", True),
-     ("127.0.0.1", False), ("127.0.0.2", False), ("::1", False), ("localhost", False), ("::ffff:127.0.0.1", False)],
-)  # fmt: skip
-def test_bind_warning_decision(host: str, warns: bool) -> None:
-    """A non-loopback bind address (every interface, a LAN address, a name) gets the stderr warning."""
-    warning = rules.exposed_bind_warning(host)
-    assert (warning is not None) == warns
-    if warning:
-        assert host in warning and "WARNING" in warning
-
-
 @pytest.mark.parametrize(("host", "warns"), [("0.0.0.0", True), ("127.0.0.2", False)])  # noqa: S104 (serve is faked)
 def test_main_warns_before_serving_on_a_non_loopback_address(
     host: str, warns: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -157,21 +96,3 @@ def test_main_warns_before_serving_on_a_non_loopback_address(
     assert [s.host for s in served] == [host]
     err = capsys.readouterr().err
     assert ("WARNING: listening on " + host in err) == warns
-
-
-def test_basic_credentials_rule() -> None:
-    """RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding, so each part is decoded."""
-    header = "Basic " + base64.b64encode(b"my%3Aclient:s%2Bcret+x").decode()
-    assert rules.basic_credentials(header) == ("my:client", "s+cret x")
-    assert rules.basic_credentials("basic " + base64.b64encode(b"id:").decode()) == ("id", "")
-    for bad in ("Bearer abc", "Basic", "Basic ***", "Basic " + base64.b64encode(b"no colon").decode(),
-                "Basic " + base64.b64encode(b"\xff:x").decode()):  # fmt: skip
-        assert rules.basic_credentials(bad) is None
-
-
-def test_refresh_scope_rule() -> None:
-    """RFC 6749 §6: omitted means all granted scopes; a subset narrows; anything more is refused (None)."""
-    granted = ["a", "b", "offline_access"]
-    assert rules.refresh_scopes(granted, None) == granted and rules.refresh_scopes(granted, " ") == granted
-    assert rules.refresh_scopes(granted, "b a") == ["b", "a"]
-    assert rules.refresh_scopes(granted, "a c") is None

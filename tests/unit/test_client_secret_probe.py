@@ -11,6 +11,7 @@ import pytest
 
 from kustomer_provider.client import NO_RETRY, KustomerClient
 from kustomer_provider.errors import KustomerInstallError, KustomerNotFoundError
+from tests.support.scripted_api import scripted_client
 
 API_KEY = "made-up-api-key-for-probe-tests"
 SECRET = "made-up-client-secret-0123456789abcdef"
@@ -22,13 +23,7 @@ def client_answering(answer: Callable[[httpx.Request], httpx.Response], seen: li
         seen.append(request)
         return answer(request)
 
-    return KustomerClient(
-        base_url="https://acme.api.kustomerapp.com",
-        api_key=API_KEY,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-        sleep=lambda _s: None,
-    )
+    return scripted_client(handler, api_key=API_KEY, retry=NO_RETRY, sleep=lambda _s: None)
 
 
 @pytest.mark.parametrize(

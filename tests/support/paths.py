@@ -1,0 +1,9 @@
+"""Where things are: the repository's root and the Pulumi programs the harness runs in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: A program that declares the resources straight from ``kustomer:testApps`` (no defaults of the real one).
+RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"

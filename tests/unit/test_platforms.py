@@ -1,0 +1,38 @@
+"""The platform records: their endpoints under a base URL, and each platform's own code exchange."""
+
+from __future__ import annotations
+
+import base64
+
+from kustomer_provider.platforms import apply_endpoint_base_url, get_platform
+
+
+def test_the_endpoint_base_url_keeps_the_path_under_the_platform_prefix() -> None:
+    real = "https://identity.apaleo.com/connect/token"
+    assert apply_endpoint_base_url(real, "apaleo", None) == real
+    assert (
+        apply_endpoint_base_url(real, "apaleo", "http://127.0.0.1:8787/")
+        == "http://127.0.0.1:8787/apaleo/connect/token"
+    )
+
+
+def test_each_platform_exchanges_a_code_its_own_way() -> None:
+    teamwork = get_platform("teamwork").exchange_request(
+        client_id="c", client_secret="s", code="k", redirect_uri="https://e/cb", origin="https://app.example.com"
+    )
+    assert (teamwork.method, teamwork.url) == ("POST", "https://www.teamwork.com/launchpad/v1/token.json")
+    assert teamwork.json == {"code": "k", "redirect_uri": "https://e/cb", "client_id": "c", "client_secret": "s"}
+    assert teamwork.headers["Origin"] == "https://app.example.com"
+
+    komerza = get_platform("komerza").exchange_request(
+        client_id="app 1", client_secret="s", code="k/1", redirect_uri="x"
+    )
+    assert (komerza.method, komerza.url) == ("GET", "https://api.komerza.com/oauth2/app%201/exchange/k%2F1")
+    assert komerza.headers["X-Client-Secret"] == "s" and komerza.headers["User-Agent"]
+    assert komerza.json is None and komerza.data is None
+
+    apaleo = get_platform("apaleo").exchange_request(client_id="c:1", client_secret="s", code="k", redirect_uri="x")
+    assert apaleo.data == {"grant_type": "authorization_code", "code": "k", "redirect_uri": "x"}
+    scheme, encoded = apaleo.headers["Authorization"].split(" ")
+    assert scheme == "Basic" and base64.b64decode(encoded).decode() == "c%3A1:s"  # RFC 6749 2.3.1
+    assert "Basic" not in repr(apaleo) and "client_secret" not in repr(teamwork)  # repr hides headers and body
