@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -16,6 +17,8 @@ import pytest
 from kustomer_provider.app_installs import AppInstallsProvider, KustomerAppInstalls
 from kustomer_provider.app_secret import AppSecretProvider, KustomerAppSecret
 from kustomer_provider.errors import KustomerError
+from kustomer_provider.fields import Bool, RotateAfterDays
+from kustomer_provider.input_validation import InputFailure, InputModel
 from kustomer_provider.private_app import KustomerPrivateApp, PrivateAppProvider
 from kustomer_provider.registered_client import RegisteredClientProvider, RegisteredOAuthClient
 from kustomer_provider.resource_provider import KustomerResourceProvider, resource_properties
@@ -95,3 +98,45 @@ def test_diff_sees_a_changed_input_as_the_model_converts_it() -> None:
     assert not same and same.changed == [] and same.unknown == []
     changed = AppSecretProvider.input_changes(olds, {**olds, "rotate_after_days": 91})
     assert changed.changed == ["rotate_after_days"]
+
+
+# -- the shared pieces, on a small provider of their own ---------------------------------------------------
+
+
+class _SmallInputs(InputModel):
+    """A small resource's inputs, converted as the real models convert theirs."""
+
+    title: str
+    rotate_after_days: RotateAfterDays | None = None
+    install: Bool = True
+
+
+class _SmallProvider(KustomerResourceProvider[_SmallInputs]):
+    talks_to_kustomer = False
+
+    def rule_failures(
+        self, olds: Mapping[str, Any], inputs: _SmallInputs, news: Mapping[str, Any]
+    ) -> list[InputFailure]:
+        return [InputFailure("title", "is too long")] if len(inputs.title) > 5 else []
+
+
+def test_defaults_fill_missing_and_none_inputs_but_not_falsy_ones() -> None:
+    view = _SmallProvider.input_view({"title": "", "install": False, "other": 1})
+    assert view == {"title": "", "rotate_after_days": None, "install": False}  # only the declared inputs
+    assert _SmallProvider.input_view({"title": None})["install"] is True
+
+
+def test_check_converts_the_inputs_drops_the_pickled_provider_and_reports_the_resources_own_rules() -> None:
+    news = {"title": "longer", "rotate_after_days": "90", "install": "true", "__provider": "pickled"}
+    result = _SmallProvider().check({}, news)
+    assert result.inputs == {"title": "longer", "rotate_after_days": 90, "install": True}
+    assert [(f.property, f.reason) for f in result.failures] == [("title", "is too long")]
+
+
+def test_what_diff_compares_is_the_converted_view() -> None:
+    stored = _SmallProvider.normalized_view({"title": "t", "rotate_after_days": 90})
+    given = _SmallProvider.normalized_view({"title": "t", "rotate_after_days": "90", "install": "true"})
+    assert stored == given == {"title": "t", "rotate_after_days": 90, "install": True}
+    assert not _SmallProvider.input_changes(
+        {"title": "t", "rotate_after_days": 90}, {"title": "t", "rotate_after_days": "90"}
+    )

@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from kustomer_provider.unknowns import contains_unknown, is_unknown
+from kustomer_provider.preview_values import contains_unknown, is_unknown
 
 
 @pytest.mark.parametrize("value", [Unknown(), UNKNOWN])

@@ -11,7 +11,6 @@ from kustomer_provider.app_inputs import AppSecretInputs, PrivateAppInputs
 from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.input_validation import duplicate_failures, normalize_inputs, validate_inputs
 from kustomer_provider.stack_config import load_apps
-from kustomer_provider.versions import SemVer
 
 VALID = {"app": "my_app", "version": "1.0.0", "title": "My app"}
 
@@ -141,16 +140,6 @@ def test_rotate_after_days_arrives_as_a_float_from_the_engine() -> None:
     model, failures = validate_inputs(AppSecretInputs, {"app_name": "my_app", "rotate_after_days": 90.0})
     assert failures == [] and isinstance(model, AppSecretInputs)
     assert model.rotate_after_days == 90
-
-
-@pytest.mark.parametrize(
-    ("lower", "higher"),
-    [("1.0.0", "1.0.1"), ("1.0.0-beta", "1.0.0"), ("1.0.0-alpha", "1.0.0-beta"), ("1.9.0", "1.10.0"),
-     ("1.0.0-2", "1.0.0-10"), ("1.0.0-rc.1", "1.0.0-rc.1.1"), ("0.9.9", "1.0.0")],
-)  # fmt: skip
-def test_semver_precedence(lower: str, higher: str) -> None:
-    assert SemVer.parse(lower) < SemVer.parse(higher)
-    assert str(SemVer.parse(lower)) == lower
 
 
 def test_available_app_matches_its_definition_but_not_a_changed_one() -> None:

@@ -45,3 +45,13 @@ def test_suggestions_are_the_next_release_and_the_next_major() -> None:
     assert str(SemVer.parse("1.4.2").next_patch()) == "1.4.3"
     assert str(SemVer.parse("1.4.2-rc.1").next_major()) == "2.0.0"
     assert isinstance(SemVer.parse("1.4.2").next_patch(), SemVer)
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [("1.0.0", "1.0.1"), ("1.0.0-beta", "1.0.0"), ("1.0.0-alpha", "1.0.0-beta"), ("1.9.0", "1.10.0"),
+     ("1.0.0-2", "1.0.0-10"), ("1.0.0-rc.1", "1.0.0-rc.1.1"), ("0.9.9", "1.0.0")],
+)  # fmt: skip
+def test_semver_precedence(lower: str, higher: str) -> None:
+    assert SemVer.parse(lower) < SemVer.parse(higher)
+    assert str(SemVer.parse(lower)) == lower
