@@ -281,6 +281,16 @@ def _loopback_redirect(inputs: Inputs, port: int | None) -> str:
     return urlunsplit((parts.scheme, f"{parts.hostname}:{port}", parts.path, parts.query, parts.fragment))
 
 
+def _await_approval(args: argparse.Namespace, io: _IO, url: str, server: LoopbackServer) -> str:
+    """Open the authorize URL in the browser (or print it), then wait for the redirect that brings the code."""
+    if args.no_browser or not io.open_browser(url):
+        io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {server.redirect_uri}):")
+        print(url, file=io.out, flush=True)
+    else:
+        io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
+    return server.wait(args.timeout)
+
+
 def cmd_login(args: argparse.Namespace, io: _IO) -> int:
     """Authorize in a browser, exchange the code, store the tokens."""
     inputs = _inputs(args, io)
@@ -306,12 +316,7 @@ def cmd_login(args: argparse.Namespace, io: _IO) -> int:
             state=state,
             code_challenge=pkce.challenge,
         )
-        if args.no_browser or not io.open_browser(url):
-            io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {redirect_uri}):")
-            print(url, file=io.out, flush=True)
-        else:
-            io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
-        code = server.wait(args.timeout)
+        code = _await_approval(args, io, url, server)
     with io.client() as client:
         tokens = client.exchange_code(
             endpoints.token_url,
@@ -467,12 +472,7 @@ def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform:
         url = flow.authorize_url(
             client_id=client_id, redirect_uri=redirect_uri, scopes=scopes, state=state, code_challenge=pkce.challenge
         )
-        if args.no_browser or not io.open_browser(url):
-            io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {redirect_uri}):")
-            print(url, file=io.out, flush=True)
-        else:
-            io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
-        code = server.wait(args.timeout)
+        code = _await_approval(args, io, url, server)
     with io.http() as http:
         tokens = flow.exchange_code(
             http,
