@@ -382,7 +382,7 @@ def test_an_undocumented_status_is_not_blamed_on_the_input() -> None:
     "answer",
     [
         httpx.Response(200, content=b""),
-        httpx.Response(200, json={"data": {"attributes": {"clientSecret": "rotated-0123456789abcdef"}}}),
+        httpx.Response(200, json={"data": {"attributes": {"clientSecret": "rotated.made.up.0123456789"}}}),
         httpx.Response(200, content=b"<html>ok</html>", headers={"Content-Type": "text/html"}),
     ],
     ids=["empty", "no-client-id", "html"],
@@ -395,7 +395,7 @@ def test_an_unreadable_mint_says_the_secret_was_probably_rotated(answer: httpx.R
     assert info.value.secret_probably_rotated
     assert "probably generated it anyway" in message and "revokes the app's previous secret" in message
     assert "Run `pulumi up` again: it mints a new secret" in message
-    assert "rotated-0123456789abcdef" not in message + repr(info.value)
+    assert "rotated.made.up.0123456789" not in message + repr(info.value)
 
 
 def test_a_mint_whose_answer_is_lost_says_the_secret_may_be_rotated() -> None:

@@ -64,7 +64,7 @@ def test_an_apaleo_exchange_sends_the_verifier_and_reads_the_tokens() -> None:
         tokens = flow.exchange_code(
             http,
             client_id="cid",
-            client_secret="made-up-platform-flow-secret-4e1f",
+            client_secret="made.up.platform.flow.secret.4e1f",
             code="code-1",
             redirect_uri=f"{BASE}/cb",
             code_verifier="verifier-1",
@@ -84,14 +84,14 @@ def test_an_apaleo_exchange_sends_the_verifier_and_reads_the_tokens() -> None:
 
 
 def test_a_refused_exchange_names_the_platform_the_error_and_what_to_do() -> None:
-    register_secret("made-up-platform-flow-secret-4e1f")  # as the helper's inputs do with the secret they read
+    register_secret("made.up.platform.flow.secret.4e1f")  # as the helper's inputs do with the secret they read
     flow = PlatformFlow(get_platform("apaleo"), BASE)
-    body = {"error": "invalid_client", "error_description": "bad secret made-up-platform-flow-secret-4e1f"}
+    body = {"error": "invalid_client", "error_description": "bad secret made.up.platform.flow.secret.4e1f"}
     with answering(400, body) as http, pytest.raises(OAuthEndpointError) as info:
         flow.exchange_code(
             http,
             client_id="cid",
-            client_secret="made-up-platform-flow-secret-4e1f",
+            client_secret="made.up.platform.flow.secret.4e1f",
             code="c",
             redirect_uri="x",
             code_verifier=None,
@@ -100,7 +100,7 @@ def test_a_refused_exchange_names_the_platform_the_error_and_what_to_do() -> Non
     assert info.value.status_code == 400 and info.value.error == "invalid_client"
     text = str(info.value)
     assert text.startswith("apaleo refused the code exchange: 400 invalid_client")
-    assert "dashboard" in text and "made-up-platform-flow-secret-4e1f" not in text
+    assert "dashboard" in text and "made.up.platform.flow.secret.4e1f" not in text
 
 
 def test_an_answer_without_the_token_is_an_endpoint_error_listing_what_came() -> None:
@@ -159,10 +159,10 @@ def test_the_client_check_sends_the_made_up_code_and_reads_the_verdict(
     flow = PlatformFlow(get_platform("apaleo"), BASE)
     with answering(status, body, seen) as http:
         check = flow.check_client(
-            http, client_id="cid", client_secret="made-up-platform-flow-secret-4e1f", redirect_uri=f"{BASE}/cb"
+            http, client_id="cid", client_secret="made.up.platform.flow.secret.4e1f", redirect_uri=f"{BASE}/cb"
         )
     assert VERIFICATION_CODE in seen[0].content.decode()
-    assert check.ok is passed and says in check.message and "made-up-platform-flow-secret-4e1f" not in check.message
+    assert check.ok is passed and says in check.message and "made.up.platform.flow.secret.4e1f" not in check.message
 
 
 def test_teamwork_is_not_checked_and_nothing_is_sent() -> None:
