@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult
@@ -30,10 +30,12 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 from . import assumptions, provider_process
 from .answers import InstalledApp
 from .app_inputs import AppSecretInputs
-from .client import KustomerClient
 from .errors import KustomerError, KustomerInstallError
 from .resource_provider import KustomerResourceProvider, resource_properties
 from .versions import SemVer, at_least
+
+if TYPE_CHECKING:
+    from .client import KustomerClient
 
 __all__ = ["AppSecretProvider", "KustomerAppSecret"]
 

@@ -9,7 +9,7 @@ say so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
@@ -17,11 +17,13 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from . import assumptions, provider_process
 from .answers import NOT_INSTALLED, AvailableApp, InstallRecord
 from .app_inputs import PrivateAppInputs
-from .client import KustomerClient
 from .errors import KustomerConflictError, KustomerInstallError
 from .input_validation import InputFailure
 from .resource_provider import KustomerResourceProvider, resource_properties
 from .versions import SemVer
+
+if TYPE_CHECKING:
+    from .client import KustomerClient
 
 __all__ = ["KustomerPrivateApp", "PrivateAppProvider"]
 

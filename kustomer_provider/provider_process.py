@@ -13,16 +13,18 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from .client import KustomerClient
 from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
 from .errors import KustomerConfigError
 from .input_validation import InputFailure
 from .redaction import redact
 from .versions import at_least
+
+if TYPE_CHECKING:  # the client (and httpx) load in the provider process only, on first use: see _default_client
+    from .client import KustomerClient
 
 __all__ = [
     "READ_MAX_AGE_SECONDS",
@@ -165,6 +167,10 @@ def installed_version(app_name: str) -> str | None:
 
 
 def _default_client(settings: Connection) -> KustomerClient:
+    # Imported here: a Pulumi program imports the resource modules (and so this one) but never builds a
+    # client, so it need not load httpx.
+    from .client import KustomerClient
+
     return KustomerClient(base_url=settings.base_url, api_key=settings.api_key.get_secret_value())
 
 

@@ -18,9 +18,8 @@ platforms is data (:mod:`~kustomer_provider.platforms`); this module reads it an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpx
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
@@ -31,13 +30,17 @@ from .platform_inputs import RegisteredClientInputs, secret_rotation_due
 from .redaction import install_log_redaction, redact, register_secret
 from .resource_provider import KustomerResourceProvider, resource_properties
 
+if TYPE_CHECKING:  # httpx loads in the provider process only, when a client is verified (see verify_client)
+    import httpx
+
 __all__ = ["RegisteredClientProvider", "RegisteredClientRejectedError", "RegisteredOAuthClient", "verify_client"]
 
 SECRET_OUTPUTS: Final = ("client_secret",)
 #: Inputs naming another client: a change replaces the resource.
 REPLACING_INPUTS: Final = ("platform", "client_id")
-#: One verification exchange: short, and never retried in a loop (a wrong secret stays wrong).
-VERIFY_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+#: One verification exchange, in seconds (connect, whole): short, and never retried in a loop (a wrong secret
+#: stays wrong).
+VERIFY_TIMEOUT_S: Final = (5.0, 10.0)
 #: ``verification`` when the platform accepted the client and refused only the made-up code.
 VERIFIED: Final = "verified"
 
@@ -98,8 +101,13 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
         note = f"not possible: {platform.verification.reason}"
         pulumi.log.info(f"The {label} cannot be verified without a user ({note}); it is kept as given.")
         return note
+    import httpx  # here, not at the top: a Pulumi program imports this module but never verifies
+
+    connect, whole = VERIFY_TIMEOUT_S
     try:
-        with httpx.Client(timeout=VERIFY_TIMEOUT, follow_redirects=False, transport=transport) as client:
+        with httpx.Client(
+            timeout=httpx.Timeout(whole, connect=connect), follow_redirects=False, transport=transport
+        ) as client:
             response = client.request(
                 request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
             )

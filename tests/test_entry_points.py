@@ -2,6 +2,7 @@
 packages in `sys.modules` afterwards. The layers hold at run time, not only in the source text.
 
 - the resources (`kustomer_provider`, then `KustomerPrivateApp`): pulumi, never the simulator or its web stack;
+- a program's imports (those of `__main__.py`): the resources, but not the API client nor httpx;
 - the API client (`kustomer_provider.client`): no pulumi, no web stack, no resource;
 - the simulator (`kustomer_provider.simulator`, `create_app`, `python -m kustomer_provider.simulator --help`):
   no pulumi and no module of the provider;
@@ -90,10 +91,29 @@ def test_the_package_alone_loads_no_resource_and_no_pulumi() -> None:
 
 def test_the_resources_load_pulumi_and_never_the_simulator() -> None:
     loaded = load("import kustomer_provider\nkustomer_provider.KustomerPrivateApp")
-    assert {"kustomer_provider.private_app", "kustomer_provider.client"} <= loaded.project
+    assert {"kustomer_provider.private_app", "kustomer_provider.provider_process"} <= loaded.project
     assert "pulumi" in loaded.third_party
     assert not any(m.startswith(("kustomer_provider.simulator", "kustomer_provider.oauth")) for m in loaded.project)
     assert not loaded.third_party & WEB_STACK
+
+
+# What the stack's program (`__main__.py`) imports, name for name.
+PROGRAM_IMPORTS = """
+from kustomer_provider import (
+    KustomerAppInstalls, KustomerAppSecret, KustomerConfigError, KustomerPrivateApp, RegisteredOAuthClient,
+)
+from kustomer_provider.connection import oauth_endpoints, resolve_endpoint
+from kustomer_provider.stack_config import load_apps, load_registered_clients
+"""
+
+
+def test_a_program_loads_no_http_client() -> None:
+    """A Pulumi program declares resources and never calls Kustomer: the API client and httpx load in the
+    provider process only (on its first create), so the program's start-up does not pay for them."""
+    loaded = load(PROGRAM_IMPORTS)
+    assert RESOURCES <= loaded.project
+    assert "kustomer_provider.client" not in loaded.project
+    assert not loaded.third_party & {"httpx", "httpcore"}
 
 
 def test_the_api_client_loads_no_pulumi_no_web_stack_and_no_resource() -> None:
