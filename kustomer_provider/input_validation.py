@@ -9,6 +9,7 @@ resource's defaults (:meth:`InputModel.input_defaults`).
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -38,11 +39,21 @@ class InputModel(BaseModel):
 
     @classmethod
     def input_defaults(cls) -> dict[str, Any]:
-        """Every input, in declaration order, with its default (``None`` for a required one)."""
-        return {
-            name: None if info.is_required() else info.get_default(call_default_factory=True)
-            for name, info in cls.model_fields.items()
-        }
+        """Every input, in declaration order, with its default (``None`` for a required one).
+
+        A fresh copy each call (callers may change it). Worked out once per model: pydantic inspects each
+        default factory's signature on every ``get_default``, about 1 ms a call for a model, and every Check,
+        Diff and Create asks.
+        """
+        return copy.deepcopy(_input_defaults(cls))
+
+
+@functools.cache
+def _input_defaults(model: type[InputModel]) -> dict[str, Any]:
+    return {
+        name: None if info.is_required() else info.get_default(call_default_factory=True)
+        for name, info in model.model_fields.items()
+    }
 
 
 M = TypeVar("M", bound=BaseModel)

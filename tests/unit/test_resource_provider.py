@@ -140,3 +140,12 @@ def test_what_diff_compares_is_the_converted_view() -> None:
     assert not _SmallProvider.input_changes(
         {"title": "t", "rotate_after_days": 90}, {"title": "t", "rotate_after_days": "90"}
     )
+
+
+def test_input_defaults_are_a_fresh_copy_each_time() -> None:
+    """The defaults are worked out once per model; a caller changing its copy changes no later answer."""
+    first = PrivateAppProvider.input_defaults()
+    first["redirect_uris"].append("https://changed.example/cb")
+    first["definition"]["roles"] = ["org.user.read"]
+    again = PrivateAppProvider.input_defaults()
+    assert again["redirect_uris"] == [] and again["definition"] == {}
