@@ -7,9 +7,11 @@ secrets through the engine harness (the SDK's real `python -m pulumi.dynamic` ov
 mocks), then runs a no-op up, a refresh, a rotation of every secret and a destroy. Then, side by side in the
 same run, the create again with each app waiting for its own install in its create (`wait_for_install=True`,
 the resource's default), N other apps through `tests/programs/raw_resources.py`. Per phase it prints and
-writes: wall time, requests by endpoint and TCP connections opened (the simulator's stats), and the ratio
-to the bound. In the same run, the baseline: the tutorial's curl sequence in its documented order (register,
-install, poll once a second until installed, then mint), one new connection per request, one app after another.
+writes: wall time, requests by endpoint and TCP connections opened (the simulator's stats), the ratio to
+the bound, and from the simulator's request log the time to the first request (start-up) and the span of the
+requests (the API work and the waits between requests). In the same run, the baseline: the tutorial's curl
+sequence in its documented order (register, install, poll once a second until installed, then mint), one new
+connection per request, one app after another.
 
 Two bounds (see the README's performance section):
 - `bound` (the issue's formula): the requests one app needs before the install wait x latency x ceil(N/4),
@@ -92,6 +94,17 @@ def raw_apps_config(n: int) -> list[dict[str, Any]]:
     return specs
 
 
+def request_timeline(entries: list[dict[str, Any]], phase_started: float) -> dict[str, float | None]:
+    """Where a phase's time went, from the simulator's request log: seconds from the phase's start to its
+    first request (the program's and the provider's start-up, the first Check), from its first request to the
+    end of its last (the requests and the waits between them), and from there to the phase's end."""
+    if not entries:
+        return {"to_first_request_s": None, "request_span_s": None}
+    first = min(entry["started"] for entry in entries)
+    last = max(entry["finished"] for entry in entries)
+    return {"to_first_request_s": round(first - phase_started, 3), "request_span_s": round(last - first, 3)}
+
+
 def phase_row(
     name: str,
     result: Result,
@@ -101,6 +114,7 @@ def phase_row(
     latency: float,
     install: float,
     rate_limit: int = 0,
+    timeline: dict[str, float | None] | None = None,
 ) -> dict[str, Any]:
     before, after = CHAINS[name]
     chain = before + after
@@ -112,6 +126,8 @@ def phase_row(
     requests = dict(sorted(stats["requests"].items()))
     total = sum(requests.values())
     deployment = result.deployment_seconds
+    timeline = timeline or request_timeline([], 0.0)
+    span = timeline["request_span_s"]
     return {
         "phase": name,
         "wall_s": round(wall, 3),
@@ -128,6 +144,8 @@ def phase_row(
         "ratio_to_worker_bound": round(deployment / worker_bound, 2) if worker_bound else None,
         "ok": result.ok,
         "rate_limit_per_min": rate_limit,
+        **timeline,
+        "request_span_ratio_to_bound": round(span / bound, 2) if span is not None and bound else None,
     }
 
 
@@ -228,14 +246,17 @@ def main(argv: list[str] | None = None) -> int:
         ]
         provider_sizes: Counter[str] = Counter()
         for name, run in phases:
+            since = sim.last_request()
             sim.reset_stats()
+            started_at = time.time()  # epoch seconds, as the simulator's request log
             started = time.perf_counter()
             result = run()
             wall = time.perf_counter() - started
+            timeline = request_timeline(sim.requests(since), started_at)
             if name == "up (create)":
                 for resource in engine.state:
                     provider_sizes[resource.type.rsplit(":", 1)[-1]] = len(resource.inputs["__provider"])
-            row = phase_row(name, result, wall, sim.stats(), n, latency, install, args.rate_limit)
+            row = phase_row(name, result, wall, sim.stats(), n, latency, install, args.rate_limit, timeline)
             rows.append(row)
             if not result.ok:
                 print(f"{name} failed: {result.error}", file=sys.stderr)
@@ -294,6 +315,10 @@ def _ratio(value: float | None) -> str:
     return f"{value:.2f}" if value else "-"
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _rotate(engine: Engine, n: int) -> Result:
     engine.config["kustomer:apps"] = apps_config(n, trigger="rotated")
     return engine.up(check=False)
@@ -306,8 +331,9 @@ def render(report: dict[str, Any]) -> str:
         f"rate limit {report['rate_limit_per_min'] or 'none'}/min",
         "",
         "| phase | wall s | provider s | net s | requests | req/app | connections | bound s | wall / bound "
-        "| provider / bound | net / bound | wait-in-create bound s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| provider / bound | net / bound | wait-in-create bound s | to first request s | request span s "
+        "| span / bound |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["phases"]:
         r.setdefault("rate_limit_per_min", report.get("rate_limit_per_min", 0))
@@ -316,7 +342,8 @@ def render(report: dict[str, Any]) -> str:
             f"| {r['requests_per_app']} | {r['connections']} | {r['bound_s']:.2f} "
             f"| {_ratio(r.get('wall_ratio_to_bound'))} | {_ratio(r['ratio_to_bound'])} "
             f"| {_ratio(r['net_ratio_to_bound'])} "
-            f"| {r['worker_bound_s']:.2f} |"
+            f"| {r['worker_bound_s']:.2f} | {_seconds(r.get('to_first_request_s'))} "
+            f"| {_seconds(r.get('request_span_s'))} | {_ratio(r.get('request_span_ratio_to_bound'))} |"
         )
     limited = [r for r in report["phases"] if r.get("rate_limit_bound_s")]
     if limited:

@@ -52,3 +52,9 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
     assert set(report["pickled_provider_bytes"]) == {"PrivateApp", "AppSecret", "AppInstalls"}
     assert max(report["pickled_provider_bytes"].values()) < 200
     assert "| up (create) |" in completed.stdout
+    # The request log splits each phase that makes requests into start-up and requests: both inside its wall
+    # time, and the create's requests take at least the install duration (the mints wait for the installs).
+    up = phases["up (create)"]
+    assert 0 < up["to_first_request_s"] and up["to_first_request_s"] + up["request_span_s"] <= up["wall_s"]
+    assert up["request_span_s"] >= 0.2 and up["request_span_ratio_to_bound"] >= 1.0
+    assert phases["destroy"]["request_span_s"] is None  # no request, no span
