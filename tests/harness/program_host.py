@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,17 @@ def main(request_path: str, result_path: str) -> int:
     from .values import SECRET, SIG
 
     state = StackState(Path(request["state_path"]))
-    provider = ProviderServer(started=provider_process)
-    provider.configure(request["provider_config"])
+    # Connected to and configured when the first resource needs it, as the engine loads a provider plugin: the
+    # program runs meanwhile, while the provider process finishes its own start-up.
+    provider = ProviderServer(started=provider_process, connect=False)
+    connecting = threading.Lock()
+
+    def connected() -> None:
+        with connecting:
+            if not provider.connected:
+                provider.connect()
+                provider.configure(request["provider_config"])
+
     deployment = Deployment(
         provider, state, preview=request["preview"], replace=request.get("replace", []), parallel=request["parallel"]
     )
@@ -54,6 +64,7 @@ def main(request_path: str, result_path: str) -> int:
             if request.type == "pulumi:pulumi:Stack":
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
+            connected()
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             options = RegisterOptions(
                 additional_secret_outputs=set(request.additionalSecretOutputs),
@@ -106,6 +117,7 @@ def main(request_path: str, result_path: str) -> int:
         root = get_root_resource()
         raw_outputs = dict(getattr(root, "outputs", {}) or {})
         result["outputs"] = {k: _sync_await(resolve(v)) for k, v in raw_outputs.items()}
+        connected()  # deletes of resources the program no longer declares need it too
         deployment.finish()
         if not request["preview"]:
             state.outputs = result["outputs"]

@@ -67,22 +67,38 @@ class ProviderServer:
         env: dict[str, str] | None = None,
         cwd: Path = REPO_ROOT,
         started: ProviderProcess | None = None,
+        connect: bool = True,
     ) -> None:
-        """Connect to ``started`` (a process from :func:`start_provider`), or start one now."""
+        """Connect to ``started`` (a process from :func:`start_provider`), or start one now.
+
+        ``connect=False`` leaves the connection to :meth:`connect`, for a caller that connects only when the
+        first resource needs the provider (as the engine loads a provider plugin).
+        """
         started = started or start_provider(project=project, env=env, cwd=cwd)
         self.process = started.process
         self._stderr = started.stderr_file
+        self.channel: grpc.Channel | None = None
+        #: Requests sent, by operation name.
+        self.calls: dict[str, int] = {}
+        if connect:
+            self.connect()
+
+    @property
+    def connected(self) -> bool:
+        return self.channel is not None
+
+    def connect(self) -> None:
+        """Wait for the process to print its port, and open the gRPC channel to it."""
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
             self.close()
             raise RuntimeError(f"pulumi.dynamic did not print its port: {line!r}\n{self.stderr()}")
         self.port = int(line)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        grpc.channel_ready_future(self.channel).result(timeout=30)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        #: Requests sent, by operation name.
-        self.calls: dict[str, int] = {}
+        channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        grpc.channel_ready_future(channel).result(timeout=30)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        self.channel = channel
 
     # -- engine operations ---------------------------------------------------------------------------
 
@@ -155,7 +171,7 @@ class ProviderServer:
 
     def close(self) -> str:
         """Stop the process; return its stderr."""
-        if getattr(self, "channel", None) is not None:
+        if self.channel is not None:
             self.channel.close()
         if self.process.poll() is None:
             self.process.terminate()
