@@ -1,7 +1,7 @@
 """The soak test: full lifecycles against a faulty simulator; nothing lost, nothing duplicated.
 
 Short by default (CI); the README's figures come from the long mode:
-    scripts/test tests/test_soak.py --soak-lifecycles 20 --soak-apps 3 --soak-report soak.json -s
+    PYTEST_WORKERS=0 scripts/test tests/test_soak.py --soak-lifecycles 20 --soak-apps 3 --soak-report soak.json -s
 """
 
 from __future__ import annotations
