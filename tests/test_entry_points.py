@@ -12,6 +12,7 @@ packages in `sys.modules` afterwards. The layers hold at run time, not only in t
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import textwrap
 from dataclasses import dataclass
 
 import pytest
+
+from tests.support.paths import REPO_ROOT
 
 WEB_STACK = {"fastapi", "starlette", "uvicorn", "multipart"}
 RESOURCES = {
@@ -97,20 +100,18 @@ def test_the_resources_load_pulumi_and_never_the_simulator() -> None:
     assert not loaded.third_party & WEB_STACK
 
 
-# What the stack's program (`__main__.py`) imports, name for name.
-PROGRAM_IMPORTS = """
-from kustomer_provider import (
-    KustomerAppInstalls, KustomerAppSecret, KustomerConfigError, KustomerPrivateApp, RegisteredOAuthClient,
-)
-from kustomer_provider.connection import oauth_endpoints, resolve_endpoint
-from kustomer_provider.stack_config import load_apps, load_registered_clients
-"""
+def program_imports() -> str:
+    """The import statements of the stack's program (`__main__.py`), read from it, so they never drift."""
+    tree = ast.parse((REPO_ROOT / "__main__.py").read_text())
+    return "\n".join(ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
 
 
 def test_a_program_loads_no_http_client() -> None:
     """A Pulumi program declares resources and never calls Kustomer: the API client and httpx load in the
     provider process only (on its first create), so the program's start-up does not pay for them."""
-    loaded = load(PROGRAM_IMPORTS)
+    imports = program_imports()
+    assert "kustomer_provider.stack_config" in imports  # the program's own imports, not an empty probe
+    loaded = load(imports)
     assert RESOURCES <= loaded.project
     assert "kustomer_provider.client" not in loaded.project
     assert not loaded.third_party & {"httpx", "httpcore"}
