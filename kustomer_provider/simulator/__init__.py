@@ -42,19 +42,22 @@ __all__ = [
     "parse_key_spec",
 ]
 
-# Names served from modules that import the web stack: name -> submodule.
-_NEEDS_EXTRA = {"create_app": ".app", "ConnectionDropped": ".faults"}
-# Names served on first use without the extra: the parent's side (httpx), which the server process never needs.
-_ON_FIRST_USE = {"SimulatorProcess": ".process"}
+# Names imported on first use: name -> (submodule, whether it needs the web stack). `SimulatorProcess` is the
+# parent's side (httpx), which the server process never needs.
+_ON_FIRST_USE = {
+    "create_app": (".app", True),
+    "ConnectionDropped": (".faults", True),
+    "SimulatorProcess": (".process", False),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the web-stack names on first use, after checking the extra is installed (and the parent's
-    ``SimulatorProcess`` on first use, so that the server process does not load httpx)."""
-    if name in _NEEDS_EXTRA:
-        require_simulator_extra()
-    elif name not in _ON_FIRST_USE:
+    """Import a name of ``_ON_FIRST_USE`` when first asked for, after checking the extra where it needs it."""
+    if name not in _ON_FIRST_USE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module({**_NEEDS_EXTRA, **_ON_FIRST_USE}[name], __name__), name)
+    submodule, needs_extra = _ON_FIRST_USE[name]
+    if needs_extra:
+        require_simulator_extra()
+    value = getattr(importlib.import_module(submodule, __name__), name)
     globals()[name] = value
     return value
