@@ -40,6 +40,7 @@ __all__ = [
     "apply_endpoint_base_url",
     "basic_authorization",
     "get_platform",
+    "path_segment",
 ]
 
 #: The ``User-Agent`` this project sends where a platform requires one (Komerza's exchange [doc]).
@@ -210,7 +211,7 @@ class Platform:
     def token_url(self, client_id: str, endpoint_base_url: str | None = None) -> str:
         """The token endpoint for ``client_id`` (Komerza's: the exchange URL up to ``/exchange``; the code is
         appended as one more path segment), mapped to ``endpoint_base_url`` when given."""
-        url = self.token_url_template.format(client_id=quote(client_id, safe=""))
+        url = self.token_url_template.format(client_id=path_segment(client_id))
         return apply_endpoint_base_url(url, self.name, endpoint_base_url)
 
     def authorize_endpoint(self, endpoint_base_url: str | None = None) -> str:
@@ -256,7 +257,7 @@ class Platform:
         if ex.grant_type is not None:
             fields["grant_type"] = ex.grant_type
         if ex.code_in == "path":
-            url = f"{url}/{quote(code, safe='')}"
+            url = f"{url}/{path_segment(code)}"
         else:
             fields["code"] = code
         if ex.sends_redirect_uri:
@@ -312,6 +313,17 @@ class Platform:
         """The dashboard's rotation steps as one paragraph, numbered."""
         steps = [step.format(dashboard=self.dashboard_url(site)) for step in self.rotation_steps]
         return " ".join(f"({index}) {step}" for index, step in enumerate(steps, start=1))
+
+
+def path_segment(value: str) -> str:
+    """``value`` as one URL path segment that reaches the server as itself.
+
+    Percent-encoded except the unreserved characters; a value of only dots (``.``, ``..``) has its dots encoded
+    too, since clients remove dot segments from a path (RFC 3986 section 5.2.4: ``.../exchange/.`` would be sent
+    as ``.../exchange/``). The server decodes ``%2E`` back to the dot (section 2.3).
+    """
+    segment = quote(value, safe="")
+    return segment.replace(".", "%2E") if set(segment) <= {"."} else segment
 
 
 def basic_authorization(client_id: str, client_secret: str) -> str:

@@ -12,12 +12,13 @@ import base64
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from kustomer_provider.platforms import path_segment
 from kustomer_provider.simulator import SimulatorSettings, create_app
 from tests.support.rfc6749 import RFC_TOKEN_ERRORS
 from tests.support.simulator_client import CONTROL_TOKEN, DEV, TestClient
@@ -111,7 +112,7 @@ def test_teamwork_exchange(
 )
 def test_komerza_exchange(client: TestClient, app_id: str, code: str, secret: str | None, user_agent: str) -> None:
     real_id, real_secret = DEV["komerza"]
-    path_code = quote(resolve(code, fresh_code(client, "komerza")), safe="")
+    path_code = path_segment(resolve(code, fresh_code(client, "komerza")))  # as the OAuth helper sends it
     headers = {"User-Agent": user_agent}
     if secret is not None:
         headers["X-Client-Secret"] = resolve(secret, real_secret)

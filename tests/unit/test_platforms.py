@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 
-from kustomer_provider.platforms import apply_endpoint_base_url, get_platform
+import httpx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kustomer_provider.platforms import apply_endpoint_base_url, get_platform, path_segment
 
 
 def test_the_endpoint_base_url_keeps_the_path_under_the_platform_prefix() -> None:
@@ -36,3 +40,24 @@ def test_each_platform_exchanges_a_code_its_own_way() -> None:
     scheme, encoded = apaleo.headers["Authorization"].split(" ")
     assert scheme == "Basic" and base64.b64decode(encoded).decode() == "c%3A1:s"  # RFC 6749 2.3.1
     assert "Basic" not in repr(apaleo) and "client_secret" not in repr(teamwork)  # repr hides headers and body
+
+
+# Any text, and short runs of the characters a path treats specially (dots, slashes, percent signs).
+@given(st.one_of(st.text(max_size=20), st.text(alphabet="./%2Ea", max_size=4)))
+def test_a_path_segment_reaches_the_server_as_itself(value: str) -> None:
+    """Whatever the value (dots, slashes, percent signs, any character), the URL an HTTP client sends carries it
+    as exactly one segment, and the server's decoded path gives it back."""
+    url = httpx.URL(f"https://api.komerza.com/oauth2/app/exchange/{path_segment(value)}")
+    assert url.raw_path.decode("ascii").count("/") == 4
+    assert url.path == f"/oauth2/app/exchange/{value}"
+
+
+def test_a_komerza_code_of_dots_is_not_removed_from_the_exchange_url() -> None:
+    """RFC 3986 dot-segment removal would send `.../exchange/.` as `.../exchange/` (another resource)."""
+    komerza = get_platform("komerza")
+    for code in (".", ".."):
+        request = komerza.exchange_request(
+            client_id="app", client_secret="s.e.c", code=code, redirect_uri="https://e.com/cb"
+        )
+        sent = httpx.Request(request.method, request.url)
+        assert sent.url.raw_path.endswith(b"/exchange/" + code.replace(".", "%2E").encode())
