@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Final, Generic, TypeVar, cast, get_args, get_o
 
 from pulumi.dynamic import CheckFailure, CheckResult, ResourceProvider
 
-from . import provider_process
+from . import host_errors, provider_process
 from .errors import KustomerError
 from .input_validation import InputFailure, InputModel, normalize_inputs, validate_inputs
 from .preview_values import is_unknown
@@ -30,6 +30,10 @@ __all__ = ["InputChanges", "KustomerResourceProvider", "resource_properties"]
 
 PROVIDER_KEY: Final = "__provider"
 InputsT = TypeVar("InputsT", bound=InputModel)
+
+# In the Pulumi host, a provider class loads (unpickled from the state) before its first call: from then on a
+# failure reaches the CLI as its message, not as a traceback (host_errors). Anywhere else this changes nothing.
+host_errors.install()
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
 
     def configure(self, req: Any) -> None:
         """Keep the stack config for this process (the Pulumi host calls this first, with it decrypted)."""
+        host_errors.install()  # again, in case this package was imported before the host module ran
         provider_process.configure(req.config)
 
     # -- inputs --------------------------------------------------------------------------------------------
