@@ -4,13 +4,15 @@ The SDK's host (``python -m pulumi.dynamic``) answers a failed Check, Diff, Crea
 ``traceback.format_exc()`` as the details, and the CLI prints them. Each failure the product anticipates must
 arrive as its message alone (no ``Traceback``, no frames, the message on the first line); a bug keeps its
 traceback and adds a line saying whose bug it is, the version and where to report it; another package's
-provider in the same host is left as the SDK writes it.
+provider in the same host is left as the SDK writes it. And a connection that cannot work is explained in full
+once per operation, however many resources the host's worker threads check at once.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -23,7 +25,8 @@ from kustomer_provider.registered_client import RegisteredClientProvider
 from kustomer_provider.simulator import SimulatorProcess
 from tests.harness.provider_server import ProviderError, ProviderServer
 from tests.support import buggy_providers
-from tests.support.paths import REPO_ROOT
+from tests.support.engines import EngineFactory
+from tests.support.paths import RAW_PROGRAM, REPO_ROOT
 
 
 def _pickled(provider: ResourceProvider) -> str:
@@ -42,6 +45,8 @@ KOMERZA_CLIENT = {
     "redirect_uris": ["https://example.com/oauth/callback"],
     "scopes": ["stores.read"],
 }
+#: The short line that refers to the full explanation of an unusable connection (provider_process).
+SEE_ABOVE = "Kustomer connection not usable: see the first error of this run (kustomer:apiKey)"
 NO_KEY = "No Kustomer API key. Set it as a stack secret with `pulumi config set --secret kustomer:apiKey <key>`"
 
 
@@ -191,3 +196,43 @@ def test_another_providers_failure_is_left_as_the_sdk_writes_it(host: Start) -> 
     assert lines[0] == "Traceback (most recent call last):"
     assert lines[-1] == f"RuntimeError: {buggy_providers.FOREIGN}"
     assert "kustomer-pulumi" not in details
+
+
+# -- an unusable connection: explained in full once per operation ------------------------------------
+
+
+def test_a_missing_key_is_explained_once_however_many_checks_run_at_once(host: Start) -> None:
+    server = host(apiKey=None)
+    names = [f"app_{i}" for i in range(8)]
+
+    def check(name: str) -> list[tuple[str, str]]:
+        urn = f"{APP_URN}_{name}"
+        return server.check(urn, {}, {**APP, "app": name, "__provider": APP_PROVIDER}).failures
+
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:  # the host's 4 worker threads, kept busy
+        failures = [f for found in pool.map(check, names) for f in found]
+    reasons = sorted(reason for _prop, reason in failures)
+    assert [prop for prop, _ in failures] == [""] * len(names)
+    assert sum(reason.startswith(NO_KEY) for reason in reasons) == 1
+    assert sum(reason == SEE_ABOVE for reason in reasons) == len(names) - 1
+
+    again = host(apiKey=None)  # the next preview or up: a process of its own, explained in full again
+    [(_prop, reason)] = again.check(APP_URN, {}, {**APP, "__provider": APP_PROVIDER}).failures
+    assert reason.startswith(NO_KEY)
+
+
+def test_a_preview_of_three_apps_without_an_api_key_explains_it_once(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    apps = [
+        {"name": f"app-{i}", "app": {"app": f"app_{i}", "version": "1.0.0", "title": f"App {i}"}, "secret": None}
+        for i in range(3)
+    ]
+    simulator.reset_stats()
+    result = make_engine({"kustomer:testApps": apps}, program=RAW_PROGRAM, secret_config={}).preview(check=False)
+    assert not result.ok
+    reasons = [reason for _urn, _prop, reason in result.check_failures]
+    assert len(reasons) == 3, result.check_failures
+    assert sum(reason.startswith(NO_KEY) for reason in reasons) == 1, reasons
+    assert reasons.count(SEE_ABOVE) == 2, reasons
+    assert simulator.stats()["requests"] == {}

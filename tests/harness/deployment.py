@@ -15,8 +15,9 @@ Pulumi engine would make, in its order, and the state it would keep.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,12 +78,32 @@ class Deployment:
         self.registered: set[str] = set()
         self._pending_deletes: list[ResourceState] = []
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition(self._lock)
 
     def _record(self, urn: str, op: str, detail: str = "") -> None:
         with self._lock:
             self.steps.append(Step(urn, op, detail))
 
     # -- up / preview --------------------------------------------------------------------------------
+
+    @contextmanager
+    def registering(self) -> Iterator[None]:
+        """Count one RegisterResource in flight, for :meth:`wait_for_registrations`."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_for_registrations(self, timeout: float = 900) -> None:
+        """Wait until no RegisterResource is in flight: when the program fails on one resource, the others it had
+        already registered finish theirs, so what the run reports does not depend on thread timing."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def register(self, urn: str, type_: str, inputs: dict[str, Any], options: RegisterOptions) -> tuple[str, dict]:
         """Handle one RegisterResource: returns the id and the outputs (secret ones wrapped) for the program."""

@@ -64,14 +64,15 @@ def main(request_path: str, result_path: str) -> int:
             if request.type == "pulumi:pulumi:Stack":
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
-            connected()
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            options = RegisterOptions(
-                additional_secret_outputs=set(request.additionalSecretOutputs),
-                dependencies=list(request.dependencies),
-                delete_before_replace=request.deleteBeforeReplace,
-            )
-            id_, outputs = deployment.register(urn, request.type, inputs, options)
+            with deployment.registering():
+                connected()
+                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+                options = RegisterOptions(
+                    additional_secret_outputs=set(request.additionalSecretOutputs),
+                    dependencies=list(request.dependencies),
+                    delete_before_replace=request.deleteBeforeReplace,
+                )
+                id_, outputs = deployment.register(urn, request.type, inputs, options)
             obj = _sync_await(rpc.serialize_properties(outputs, {}))
             self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
@@ -126,6 +127,7 @@ def main(request_path: str, result_path: str) -> int:
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
     finally:
+        deployment.wait_for_registrations()
         if not request["preview"]:
             state.save()  # what was created before a failure stays in the state, as in Pulumi
         # The deployment proper: from the program's start to the last provider call (no process start-up).
