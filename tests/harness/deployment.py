@@ -37,6 +37,8 @@ class RegisterOptions:
     additional_secret_outputs: set[str] = field(default_factory=set)
     dependencies: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    #: URNs the resource had before (its ``aliases``): a state entry under one of them is this resource's.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +114,13 @@ class Deployment:
         secret_inputs = {k for k, v in inputs.items() if is_secret(v)}
         news = unwrap_secrets(inputs)
         old = self.state.get(urn)
+        aliased = None
+        if old is None:  # renamed with aliases: the engine carries the entry of the old name over to the new one
+            aliased = next((alias for alias in options.aliases if self.state.get(alias) is not None), None)
+            if aliased is not None:
+                old = self.state.get(aliased)
+                with self._lock:
+                    self.registered.add(aliased)
 
         checked = self.provider.check(urn, old.inputs if old else {}, news)
         if checked.failures:
@@ -134,6 +143,8 @@ class Deployment:
                 delete_before_replace=options.delete_before_replace,
             )
             if not self.preview:
+                if aliased is not None:
+                    self.state.remove(aliased)
                 self.state.put(resource)  # saved when the program is done (program_host), as one checkpoint
             return resource
 

@@ -59,6 +59,18 @@ def main(request_path: str, result_path: str) -> int:
     )
 
     class EngineMonitor(mocks.MockMonitor):
+        def alias_urns(self, request: Any) -> list[str]:
+            """The URNs of the resource's ``aliases``, resolved as the engine does (in this stack and project)."""
+            urns = list(request.aliasURNs)
+            for alias in request.aliases:
+                if alias.urn:
+                    urns.append(alias.urn)
+                    continue
+                spec = alias.spec
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+            return urns
+
         def RegisterResource(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == "pulumi:pulumi:Stack":
@@ -71,6 +83,7 @@ def main(request_path: str, result_path: str) -> int:
                     additional_secret_outputs=set(request.additionalSecretOutputs),
                     dependencies=list(request.dependencies),
                     delete_before_replace=request.deleteBeforeReplace,
+                    aliases=self.alias_urns(request),
                 )
                 id_, outputs = deployment.register(urn, request.type, inputs, options)
             obj = _sync_await(rpc.serialize_properties(outputs, {}))
