@@ -10,6 +10,8 @@ The engine pickles each provider object into the state by reference to its class
 is on the class, nothing on the instance (no settings, no client, no model), so the pickle stays ~100
 characters, holds nothing secret, and a state written by older code loads as long as the provider classes keep
 their names and modules. The process's settings and client live in :mod:`~kustomer_provider.provider_process`.
+Holding nothing secret, that pickle (``__provider``) is stored in plaintext (``serialize_as_secret_always``;
+docs/state.md).
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
     #: Whether the resource calls Kustomer: then ``configure`` keeps the stack config for the process's one
     #: client, and ``check`` fails (a preview too) when that config and the environment give no usable connection.
     talks_to_kustomer: ClassVar[bool] = True
+    #: ``__provider`` (this object: a reference to its class, nothing secret) stays plaintext in the state; the
+    #: SDK would still encrypt it if a secret Output were ever captured in it. The SDK's default encrypts it always.
+    serialize_as_secret_always = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
