@@ -78,6 +78,8 @@ class HostTraceback(ModuleType):
         self._real = real
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_real":  # read before __init__ set it: fail instead of looking it up forever
+            raise AttributeError(name)
         return getattr(self._real, name)
 
     def format_exc(self, limit: int | None = None, chain: bool = True) -> str:
