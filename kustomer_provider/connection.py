@@ -110,7 +110,8 @@ def check_base_url(value: str, source: str = "config kustomer:baseUrl") -> str:
         raise KustomerConfigError(
             f"{source} must be plain ASCII without spaces or control characters (was it pasted with a hidden "
             "character? Write an international host name in its xn-- form), such as "
-            "https://<org>.api.kustomerapp.com"
+            "https://<org>.api.kustomerapp.com",
+            key="kustomer:baseUrl",
         )
     try:
         parts = urlsplit(value)
@@ -118,39 +119,50 @@ def check_base_url(value: str, source: str = "config kustomer:baseUrl") -> str:
     except ValueError:
         raise KustomerConfigError(
             f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com, with a port in "
-            f"1-65535 if any; got {shown}"
+            f"1-65535 if any; got {shown}",
+            key="kustomer:baseUrl",
         ) from None
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host or port == 0:
         raise KustomerConfigError(
-            f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com; got {shown}"
+            f"{source} must be an absolute URL such as https://<org>.api.kustomerapp.com; got {shown}",
+            key="kustomer:baseUrl",
         )
     if "@" in parts.netloc:
         raise KustomerConfigError(
             f"{source} must not contain a user name or password (user:password@host): the API key is set "
-            f"with kustomer:apiKey, and a password in a URL would be shown wherever the URL is; got {shown}"
+            f"with kustomer:apiKey, and a password in a URL would be shown wherever the URL is; got {shown}",
+            key="kustomer:baseUrl",
         )
     if parts.scheme == "http" and not _is_loopback(host):
         raise KustomerConfigError(
             f"{source} must use https (plain http is allowed only for a local simulator on a loopback "
-            f"address); got {shown}"
+            f"address); got {shown}",
+            key="kustomer:baseUrl",
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
-        raise KustomerConfigError(f"{source} must be the host only, without a path such as /v1; got {shown}")
+        raise KustomerConfigError(
+            f"{source} must be the host only, without a path such as /v1; got {shown}", key="kustomer:baseUrl"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_api_key(value: str, source: str = "config kustomer:apiKey") -> str:
     """The API key as given; raises :class:`KustomerConfigError` naming ``source``, never echoing the key."""
     if value.lower().startswith("bearer "):
-        raise KustomerConfigError(f"{source} must be the key alone, without the 'Bearer ' prefix")
+        raise KustomerConfigError(
+            f"{source} must be the key alone, without the 'Bearer ' prefix", key="kustomer:apiKey"
+        )
     if any(c.isspace() for c in value):
-        raise KustomerConfigError(f"{source} must not contain spaces or line breaks (was it pasted whole?)")
+        raise KustomerConfigError(
+            f"{source} must not contain spaces or line breaks (was it pasted whole?)", key="kustomer:apiKey"
+        )
     if not _plain_ascii(value):
         raise KustomerConfigError(
             f"{source} must hold only the printable ASCII characters of the key as Kustomer shows it: it "
             "contains a control, invisible or non-ASCII character (was it pasted with a hidden character?). "
-            "Set it again with `pulumi config set --secret kustomer:apiKey <key>`."
+            "Set it again with `pulumi config set --secret kustomer:apiKey <key>`.",
+            key="kustomer:apiKey",
         )
     return value
 
@@ -186,7 +198,8 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
         raise KustomerConfigError(
             f"{org_source} must be the org's subdomain (the <org> of https://<org>.kustomerapp.com: "
             f"lowercase ASCII letters, digits, dashes, at most 63); got {shown}. Set kustomer:orgName "
-            "(`pulumi config set kustomer:orgName <org>`) or KUSTOMER_ORG_NAME to it."
+            "(`pulumi config set kustomer:orgName <org>`) or KUSTOMER_ORG_NAME to it.",
+            key="kustomer:orgName",
         )
     base_url, base_source = lookup("kustomer:baseUrl")
     if base_url is not None:
@@ -196,7 +209,8 @@ def resolve_endpoint(config: Config, environ: Mapping[str, str] | None = None) -
     raise KustomerConfigError(
         "No Kustomer endpoint. Set the org with `pulumi config set kustomer:orgName <org>` (or "
         "KUSTOMER_ORG_NAME), or a base URL with `pulumi config set kustomer:baseUrl <url>` (or "
-        "KUSTOMER_BASE_URL), such as the local simulator's http://127.0.0.1:8787."
+        "KUSTOMER_BASE_URL), such as the local simulator's http://127.0.0.1:8787.",
+        key="kustomer:orgName",
     )
 
 
@@ -211,7 +225,8 @@ def resolve_connection(config: Config, environ: Mapping[str, str] | None = None)
         raise KustomerConfigError(
             "No Kustomer API key. Set it as a stack secret with "
             "`pulumi config set --secret kustomer:apiKey <key>`, or export KUSTOMER_API_KEY. "
-            "The key needs the roles org.admin.apps and org.permission.apps."
+            "The key needs the roles org.admin.apps and org.permission.apps.",
+            key="kustomer:apiKey",
         )
     check_api_key(api_key, key_source)
     org_name, base_url = resolve_endpoint(config, environ)
@@ -226,7 +241,8 @@ def resolve_connection(config: Config, environ: Mapping[str, str] | None = None)
         if not 0 < install_timeout <= _MAX_INSTALL_TIMEOUT_SECONDS:
             raise KustomerConfigError(
                 f"{timeout_source} must be a number of seconds above 0 and at most "
-                f"{_MAX_INSTALL_TIMEOUT_SECONDS:.0f}; got {timeout_text!r}"
+                f"{_MAX_INSTALL_TIMEOUT_SECONDS:.0f}; got {timeout_text!r}",
+                key="kustomer:installTimeoutSeconds",
             )
 
     return Connection(
@@ -253,7 +269,9 @@ def oauth_endpoints(org_name: str | None, base_url: str | None, *, legacy: bool 
             root = base_url.rstrip("/")
             return OAuthEndpoints(f"{root}/oauth/authorize", f"{root}/oauth/token")
     if not org_name:
-        raise KustomerConfigError("Set kustomer:orgName (or a base URL) to know the org's OAuth endpoints")
+        raise KustomerConfigError(
+            "Set kustomer:orgName (or a base URL) to know the org's OAuth endpoints", key="kustomer:orgName"
+        )
     return OAuthEndpoints(
         f"https://{org_name}.{_KUSTOMER_DOMAIN}/oauth/authorize",
         f"{default_base_url(org_name)}/oauth/token",

@@ -63,6 +63,11 @@ class KustomerError(Exception):
 class KustomerConfigError(KustomerError):
     """Credentials or endpoint settings are missing or malformed; nothing was sent."""
 
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        #: The config key to fix (``kustomer:apiKey``), when the error is about one.
+        self.key = key
+
 
 class KustomerTransportError(KustomerError):
     """The request got no usable answer (connection refused, timeout, connection dropped)."""

@@ -47,6 +47,8 @@ _lock = threading.Lock()
 _config: dict[str, Any] = {}
 #: Whether the host called ``configure``: only then is the stack config known (not in a unit test's direct call).
 _configured = False
+#: Whether a Check of this process has explained in full why the connection is unusable (once per operation).
+_connection_explained = False
 _connection: Connection | None = None
 _client: KustomerClient | None = None
 _app_locks: dict[str, threading.Lock] = {}
@@ -79,13 +81,14 @@ def _install_log_handler() -> None:
 
 def configure(config: Any) -> None:
     """Keep this process's stack config (a ``pulumi.dynamic.Config`` or a mapping) for later resolution."""
-    global _connection, _configured
+    global _connection, _configured, _connection_explained
     values = {key: (config.get(key)) for key in CONFIG_KEYS}
     with _lock:
         if values != _config or not _configured:
             _config.clear()
             _config.update(values)
             _connection = None
+            _connection_explained = False
         _configured = True
     _install_log_handler()
 
@@ -113,15 +116,28 @@ def connection_failures() -> list[InputFailure]:
     sends no request and builds no client. Before the host has called ``configure`` (a test calling a
     provider's ``check`` directly) nothing is known of the stack's config, and nothing is reported; the
     property ``""`` makes the engine show the message as the resource's problem, not an input's.
+
+    One provider process serves one ``preview`` or ``up``: the first Check to find the problem (whichever of
+    the host's worker threads) explains it in full; every later one refers to it in a short line naming the key.
     """
+    global _connection_explained
     with _lock:
         if not _configured:
             return []
         try:
             _resolved()
         except KustomerConfigError as problem:
+            if _connection_explained:
+                return [InputFailure("", _see_above(problem))]
+            _connection_explained = True
             return [InputFailure("", str(problem))]
     return []
+
+
+def _see_above(problem: KustomerConfigError) -> str:
+    """The short line for a problem already explained in full in this process."""
+    named = f" ({problem.key})" if problem.key else ""
+    return f"Kustomer connection not usable: see the first error of this run{named}"
 
 
 def client() -> KustomerClient:
@@ -189,11 +205,12 @@ def app_lock(app: str) -> threading.Lock:
 
 def reset(client_factory: Callable[[Connection], KustomerClient] | None = None) -> None:
     """Forget settings and the client (tests), optionally choosing how the next client is built."""
-    global _connection, _client, _client_factory, _configured
+    global _connection, _client, _client_factory, _configured, _connection_explained
     with _lock:
         if _client is not None:
             _client.close()
         _configured = False
+        _connection_explained = False
         _config.clear()
         _connection = None
         _client = None

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import assumptions, platforms
+from . import assumptions, host_errors, platforms
 from .errors import KustomerError
 from .input_validation import InputFailure
 from .platform_inputs import RegisteredClientInputs, secret_rotation_due
@@ -153,6 +153,7 @@ class RegisteredClientProvider(KustomerResourceProvider[RegisteredClientInputs])
     talks_to_kustomer = False  # it calls the platform's token endpoint only, with no Kustomer connection
 
     def configure(self, req: Any) -> None:
+        host_errors.install()
         install_log_redaction()
 
     def rule_failures(

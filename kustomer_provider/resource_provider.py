@@ -10,6 +10,8 @@ The engine pickles each provider object into the state by reference to its class
 is on the class, nothing on the instance (no settings, no client, no model), so the pickle stays ~100
 characters, holds nothing secret, and a state written by older code loads as long as the provider classes keep
 their names and modules. The process's settings and client live in :mod:`~kustomer_provider.provider_process`.
+Holding nothing secret, that pickle (``__provider``) is stored in plaintext (``serialize_as_secret_always``;
+docs/state.md).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, ClassVar, Final, Generic, TypeVar, cast, get_args, get_o
 
 from pulumi.dynamic import CheckFailure, CheckResult, ResourceProvider
 
-from . import provider_process
+from . import host_errors, provider_process
 from .errors import KustomerError
 from .input_validation import InputFailure, InputModel, normalize_inputs, validate_inputs
 from .preview_values import is_unknown
@@ -30,6 +32,10 @@ __all__ = ["InputChanges", "KustomerResourceProvider", "resource_properties"]
 
 PROVIDER_KEY: Final = "__provider"
 InputsT = TypeVar("InputsT", bound=InputModel)
+
+# In the Pulumi host, a provider class loads (unpickled from the state) before its first call: from then on a
+# failure reaches the CLI as its message, not as a traceback (host_errors). Anywhere else this changes nothing.
+host_errors.install()
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
     #: Whether the resource calls Kustomer: then ``configure`` keeps the stack config for the process's one
     #: client, and ``check`` fails (a preview too) when that config and the environment give no usable connection.
     talks_to_kustomer: ClassVar[bool] = True
+    #: ``__provider`` (this object: a reference to its class, nothing secret) stays plaintext in the state; the
+    #: SDK would still encrypt it if a secret Output were ever captured in it. The SDK's default encrypts it always.
+    serialize_as_secret_always = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,6 +71,7 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
 
     def configure(self, req: Any) -> None:
         """Keep the stack config for this process (the Pulumi host calls this first, with it decrypted)."""
+        host_errors.install()  # again, in case this package was imported before the host module ran
         provider_process.configure(req.config)
 
     # -- inputs --------------------------------------------------------------------------------------------

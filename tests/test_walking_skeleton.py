@@ -115,7 +115,7 @@ def test_pickled_provider_is_small_and_holds_no_key(make_engine: EngineFactory, 
     for resource in engine.state:
         blob = resource.inputs["__provider"]
         assert len(blob) < 200, f"{resource.name}: pickled provider is {len(blob)} bytes"
-        assert "__provider" in resource.secret_inputs  # the SDK marks it secret; the state encrypts it
+        assert "__provider" not in resource.secret_inputs  # a bare class reference, kept in plaintext (state.md)
     assert engine.leaks([simulator.api_key]) == []
 
 

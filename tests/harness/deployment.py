@@ -15,8 +15,9 @@ Pulumi engine would make, in its order, and the state it would keep.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class RegisterOptions:
     additional_secret_outputs: set[str] = field(default_factory=set)
     dependencies: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    #: URNs the resource had before (its ``aliases``): a state entry under one of them is this resource's.
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,12 +80,32 @@ class Deployment:
         self.registered: set[str] = set()
         self._pending_deletes: list[ResourceState] = []
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition(self._lock)
 
     def _record(self, urn: str, op: str, detail: str = "") -> None:
         with self._lock:
             self.steps.append(Step(urn, op, detail))
 
     # -- up / preview --------------------------------------------------------------------------------
+
+    @contextmanager
+    def registering(self) -> Iterator[None]:
+        """Count one RegisterResource in flight, for :meth:`wait_for_registrations`."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_for_registrations(self, timeout: float = 900) -> None:
+        """Wait until no RegisterResource is in flight: when the program fails on one resource, the others it had
+        already registered finish theirs, so what the run reports does not depend on thread timing."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     def register(self, urn: str, type_: str, inputs: dict[str, Any], options: RegisterOptions) -> tuple[str, dict]:
         """Handle one RegisterResource: returns the id and the outputs (secret ones wrapped) for the program."""
@@ -91,6 +114,13 @@ class Deployment:
         secret_inputs = {k for k, v in inputs.items() if is_secret(v)}
         news = unwrap_secrets(inputs)
         old = self.state.get(urn)
+        aliased = None
+        if old is None:  # renamed with aliases: the engine carries the entry of the old name over to the new one
+            aliased = next((alias for alias in options.aliases if self.state.get(alias) is not None), None)
+            if aliased is not None:
+                old = self.state.get(aliased)
+                with self._lock:
+                    self.registered.add(aliased)
 
         checked = self.provider.check(urn, old.inputs if old else {}, news)
         if checked.failures:
@@ -113,6 +143,8 @@ class Deployment:
                 delete_before_replace=options.delete_before_replace,
             )
             if not self.preview:
+                if aliased is not None:
+                    self.state.remove(aliased)
                 self.state.put(resource)  # saved when the program is done (program_host), as one checkpoint
             return resource
 

@@ -59,19 +59,33 @@ def main(request_path: str, result_path: str) -> int:
     )
 
     class EngineMonitor(mocks.MockMonitor):
+        def alias_urns(self, request: Any) -> list[str]:
+            """The URNs of the resource's ``aliases``, resolved as the engine does (in this stack and project)."""
+            urns = list(request.aliasURNs)
+            for alias in request.aliases:
+                if alias.urn:
+                    urns.append(alias.urn)
+                    continue
+                spec = alias.spec
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+            return urns
+
         def RegisterResource(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == "pulumi:pulumi:Stack":
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
-            connected()
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            options = RegisterOptions(
-                additional_secret_outputs=set(request.additionalSecretOutputs),
-                dependencies=list(request.dependencies),
-                delete_before_replace=request.deleteBeforeReplace,
-            )
-            id_, outputs = deployment.register(urn, request.type, inputs, options)
+            with deployment.registering():
+                connected()
+                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+                options = RegisterOptions(
+                    additional_secret_outputs=set(request.additionalSecretOutputs),
+                    dependencies=list(request.dependencies),
+                    delete_before_replace=request.deleteBeforeReplace,
+                    aliases=self.alias_urns(request),
+                )
+                id_, outputs = deployment.register(urn, request.type, inputs, options)
             obj = _sync_await(rpc.serialize_properties(outputs, {}))
             self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
@@ -126,6 +140,7 @@ def main(request_path: str, result_path: str) -> int:
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
     finally:
+        deployment.wait_for_registrations()
         if not request["preview"]:
             state.save()  # what was created before a failure stays in the state, as in Pulumi
         # The deployment proper: from the program's start to the last provider call (no process start-up).

@@ -24,14 +24,14 @@ from .values import to_wire
 
 
 class ProviderError(Exception):
-    """The provider failed an operation; ``details`` is what the engine would show (a traceback)."""
+    """The provider failed an operation; ``details`` is the gRPC status details exactly as the host returned
+    them, which the CLI prints under the resource. The exception's text carries them whole."""
 
     def __init__(self, operation: str, urn: str, details: str) -> None:
         self.operation = operation
         self.urn = urn
         self.details = details
-        last_line = details.strip().splitlines()[-1] if details.strip() else ""
-        super().__init__(f"{operation} of {urn} failed: {last_line}")
+        super().__init__(f"{operation} of {urn} failed: {details.strip()}")
 
 
 @dataclass

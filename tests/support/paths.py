@@ -7,3 +7,5 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: A program that declares the resources straight from ``kustomer:testApps`` (no defaults of the real one).
 RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
+#: One app and its secret, the secret's name and aliases from the config (the claims of docs/state.md).
+ONE_APP_PROGRAM = REPO_ROOT / "tests" / "programs" / "one_app.py"

@@ -92,3 +92,27 @@ def test_an_api_key_with_odd_characters_is_refused_without_echoing_it(key: str) 
     with pytest.raises(KustomerConfigError, match="kustomer:apiKey") as info:
         resolve_connection({"kustomer:apiKey": key, "kustomer:orgName": "acme"}, {})
     assert key not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "environ", "key"),
+    [
+        ({"kustomer:orgName": "acme"}, {}, "kustomer:apiKey"),
+        ({"kustomer:apiKey": "Bearer abcdefgh", "kustomer:orgName": "acme"}, {}, "kustomer:apiKey"),
+        ({}, {"KUSTOMER_API_KEY": "k 123456789", "KUSTOMER_ORG_NAME": "acme"}, "kustomer:apiKey"),
+        ({"kustomer:apiKey": "k-123456789"}, {}, "kustomer:orgName"),
+        ({"kustomer:apiKey": "k-123456789", "kustomer:orgName": "Acme Corp"}, {}, "kustomer:orgName"),
+        ({"kustomer:apiKey": "k-123456789", "kustomer:baseUrl": "http://example.com"}, {}, "kustomer:baseUrl"),
+        ({"kustomer:apiKey": "k-123456789"}, {"KUSTOMER_BASE_URL": "https://h/v1"}, "kustomer:baseUrl"),
+        (
+            {"kustomer:apiKey": "k-123456789", "kustomer:orgName": "acme", "kustomer:installTimeoutSeconds": "0"},
+            {},
+            "kustomer:installTimeoutSeconds",
+        ),
+    ],
+)
+def test_each_config_error_names_the_key_to_fix(config: dict, environ: dict, key: str) -> None:
+    """The key a short reference to the error names (``see the first error of this run (kustomer:apiKey)``)."""
+    with pytest.raises(KustomerConfigError) as info:
+        resolve_connection(config, environ)
+    assert info.value.key == key

@@ -38,6 +38,23 @@ def test_before_configure_check_reports_nothing_and_after_it_names_what_to_set()
         provider_process.client()
 
 
+def test_an_unusable_connection_is_explained_in_full_once_then_referred_to() -> None:
+    """One process serves one preview or up: the first Check explains, the others point to it, naming the key."""
+    provider_process.configure({"kustomer:apiKey": CONFIG["kustomer:apiKey"], "kustomer:orgName": "Acme Corp"})
+    [first] = provider_process.connection_failures()
+    assert "kustomer:orgName must be the org's subdomain" in first.reason and "KUSTOMER_ORG_NAME" in first.reason
+    for _ in range(2):
+        [later] = provider_process.connection_failures()
+        assert later.property == ""
+        assert later.reason == "Kustomer connection not usable: see the first error of this run (kustomer:orgName)"
+    provider_process.configure({"kustomer:baseUrl": "http://127.0.0.1:9"})  # another config: another explanation
+    [other] = provider_process.connection_failures()
+    assert other.reason.startswith("No Kustomer API key.")
+    with pytest.raises(KustomerConfigError, match="No Kustomer API key") as raised:  # create and read: in full
+        provider_process.connection()
+    assert raised.value.key == "kustomer:apiKey"
+
+
 def test_the_connection_is_resolved_once_and_again_only_when_the_config_changes() -> None:
     provider_process.configure(CONFIG)
     first = provider_process.connection()
