@@ -173,9 +173,13 @@ def test_verify_tells_a_live_secret_from_a_rotated_one(
     args += ["--redirect-uri", redirect, "--token-file", str(token_file)]
     env = {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}
 
+    since = auto_sim.last_request()
     status, out, _ = run(args, env)
     assert status == 0, out
     assert out.startswith("ok    client secret") and "ok    access token" in out
+    # The token is checked at an endpoint the platform documents: Komerza's GET /user [doc], apaleo's account.
+    checked = [r for r in auto_sim.requests(since) if r["method"] == "GET" and "/exchange/" not in r["path"]]
+    assert [(r["path"], r["status"]) for r in checked] == [(API[platform], 200)]
 
     auto_sim.rotate_platform_secret(platform, app["client_id"])
     status, out, err = run(args, env)

@@ -143,7 +143,7 @@ def _tokens(
 def _client_credentials_grant(platforms: PlatformState, client: Client, values: Mapping[str, str]) -> dict[str, Any]:
     """RFC 6749 §4.4 for a simple client [doc: apaleo]: an access token of its registered scopes (or the asked
     subset), one hour, no refresh token (§4.4.3) and no id token: there is no user."""
-    user_scopes = {rules.APALEO_OPENID, rules.APALEO_REFRESH_SCOPE}
+    user_scopes = rules.APALEO_USER_SCOPES
     requested = sim_rules.split_scopes(values.get("scope", ""))
     if requested:
         outside = [s for s in requested if s not in client.scopes or s in user_scopes]
@@ -236,7 +236,7 @@ def _grant(request: Request, form: Params, platforms: PlatformState) -> dict[str
     raise OAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
 
-@router.post("/connect/token")
+@router.post(rules.APALEO_PATHS["token_endpoint"])
 def token(request: Request, form: Form, platforms: Platforms) -> JSONResponse:
     """Exchange a code or a refresh token; every answer carries `Cache-Control: no-store` (RFC 6749 §5.1)."""
     try:
@@ -276,17 +276,13 @@ def _endpoint(request: Request, path: str) -> str:
     return issuer(request) + path
 
 
-@router.get("/.well-known/openid-configuration")
+@router.get(rules.APALEO_DISCOVERY_PATH)
 def discovery(request: Request) -> JSONResponse:
     """The discovery document (OpenID Connect Discovery 1.0 §3; its URL: the issuer + this path, §4) [doc: apaleo's
     OpenID Connect endpoints; 3p: IdentityServer4's routes]. It lists only what the simulator serves."""
     document = {
         "issuer": issuer(request),
-        "authorization_endpoint": _endpoint(request, "/connect/authorize"),
-        "token_endpoint": _endpoint(request, "/connect/token"),
-        "userinfo_endpoint": _endpoint(request, "/connect/userinfo"),
-        "revocation_endpoint": _endpoint(request, "/connect/revocation"),
-        "jwks_uri": _endpoint(request, "/.well-known/openid-configuration/jwks"),
+        **{name: _endpoint(request, path) for name, path in rules.APALEO_PATHS.items()},
         "scopes_supported": [rules.APALEO_OPENID, rules.APALEO_REFRESH_SCOPE, rules.APALEO_ACCOUNT_SCOPE],
         "claims_supported": ["sub"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -302,7 +298,7 @@ def discovery(request: Request) -> JSONResponse:
     return JSONResponse(document)
 
 
-@router.get("/.well-known/openid-configuration/jwks")
+@router.get(rules.APALEO_PATHS["jwks_uri"])
 def jwks() -> JSONResponse:
     """The keys that verify id tokens (RFC 7517 §5), at IdentityServer4's path [3p]; one RS256 key [ours]."""
     return JSONResponse({"keys": [rules.signing_key().jwk()]})
@@ -324,21 +320,21 @@ def _claims() -> dict[str, Any]:
     return {"sub": USER_ID}
 
 
-@router.get("/connect/userinfo")
+@router.get(rules.APALEO_PATHS["userinfo_endpoint"])
 def userinfo(request: Request, platforms: Platforms) -> JSONResponse:
     """Who the access token's user is (OpenID Connect Core §5.3) [doc: apaleo's OpenID Connect endpoints]."""
     _userinfo_token(request, platforms, None)
     return JSONResponse(_claims(), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/connect/userinfo")
+@router.post(rules.APALEO_PATHS["userinfo_endpoint"])
 def userinfo_post(request: Request, form: Form, platforms: Platforms) -> JSONResponse:
     """The same by POST; the token in the header or the form body (RFC 6750 §2.2; OIDC Core §5.3.1)."""
     _userinfo_token(request, platforms, form.values.get("access_token") if form.problem is None else None)
     return JSONResponse(_claims(), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/connect/revocation")
+@router.post(rules.APALEO_PATHS["revocation_endpoint"])
 def revocation(request: Request, form: Form, platforms: Platforms) -> Response:
     """Revoke an access or refresh token (RFC 7009). The client authenticates as at the token endpoint
     (§2.1); an unknown token, or one of another client, is answered 200 all the same (§2.2); a refresh token
@@ -358,7 +354,7 @@ def revocation(request: Request, form: Form, platforms: Platforms) -> Response:
         raise OAuthError(
             400, "unsupported_token_type", f"token_type_hint must be one of {', '.join(rules.REVOCATION_HINTS)}"
         )
-    if client.kind == rules.APALEO_SIMPLE:
+    if client.kind not in rules.APALEO_REVOKING_KINDS:
         raise OAuthError(400, "unauthorized_client", "Revocation is for the authorization code flow's tokens")
     platforms.revoke(PLATFORM, client.client_id, token)
     return Response(status_code=200, headers=dict(sim_rules.TOKEN_RESPONSE_HEADERS))

@@ -106,5 +106,5 @@ def store(store_id: str, request: Request, platforms: Platforms) -> dict[str, An
         raise error(403, "insufficient_scope", f"This key lacks the {rules.KOMERZA_STORES_SCOPE} permission")
     names = dict(rules.KOMERZA_STORES)
     if store_id not in token.stores or store_id not in names:
-        raise error(404, "store_not_found", f"No store {store_id} for this key")
+        raise error(404, rules.KOMERZA_STORE_NOT_FOUND, f"No store {store_id} for this key")
     return {"success": True, "message": "Store", "code": "success", "data": {"id": store_id, "name": names[store_id]}}

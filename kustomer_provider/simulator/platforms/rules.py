@@ -22,10 +22,14 @@ __all__ = [
     "APALEO_ACCESS_TOKEN_TTL_S",
     "APALEO_ACCOUNT_SCOPE",
     "APALEO_CODE_TTL_S",
+    "APALEO_DISCOVERY_PATH",
     "APALEO_OPENID",
+    "APALEO_PATHS",
     "APALEO_REFRESH_SCOPE",
+    "APALEO_REVOKING_KINDS",
     "APALEO_SIGNING_ALG",
     "APALEO_SIMPLE",
+    "APALEO_USER_SCOPES",
     "CLIENT_KINDS",
     "CONNECT",
     "DEV_CLIENTS",
@@ -36,6 +40,7 @@ __all__ = [
     "KOMERZA_SECRET_LENGTH",
     "KOMERZA_STORES",
     "KOMERZA_STORES_SCOPE",
+    "KOMERZA_STORE_NOT_FOUND",
     "PLATFORM_NAMES",
     "REVOCATION_HINTS",
     "TEAMWORK_CODE_TTL_S",
@@ -85,6 +90,8 @@ APALEO_ACCOUNT_SCOPE: Final = "account.read"
 # Komerza: reading a store needs the `stores.view` permission [doc: Komerza "Get store by ID", `GET
 # /stores/{storeId}`: "Requires the stores.view permission"].
 KOMERZA_STORES_SCOPE: Final = "stores.view"
+# Komerza: a store the key was not granted [ours: 404 and the code `store_not_found`; the doc lists no error].
+KOMERZA_STORE_NOT_FOUND: Final = "store_not_found"
 # Komerza: "the user picks which stores to grant" [seed]; the simulated user has these [ours].
 KOMERZA_STORES: Final = (("store_sim_main", "Simulator Store"), ("store_sim_outlet", "Simulator Outlet"))
 
@@ -107,6 +114,28 @@ APALEO_SIGNING_ALG: Final = "RS256"
 # The revocation endpoint's `token_type_hint` values (RFC 7009 §2.1); another value is refused with
 # `unsupported_token_type` [3p: IdentityServer4 `Constants.SupportedTokenTypeHints`, `RevocationErrors`].
 REVOCATION_HINTS: Final = ("access_token", "refresh_token")
+# The identity server's paths, after `/apaleo` (the issuer `https://identity.apaleo.com`, mapped): token and
+# revocation [doc: apaleo "OAuth 2.0 and OpenID connect basics", https://apaleo.dev/guides/oauth-connection/
+# oauth-openid, lists `https://identity.apaleo.com/connect/{authorize,token,introspect,revocation,endsession,
+# deviceauthorization}`]; discovery at the issuer + `/.well-known/openid-configuration` (OpenID Connect
+# Discovery 1.0 §4); the JWKS and userinfo at IdentityServer4's routes [3p: IdentityServer4
+# `Constants.ProtocolRoutePaths`: `DiscoveryWebKeys`, `UserInfo`]. Introspection, end session and device
+# authorization are not served (nothing here uses them), so the discovery document does not list them [ours].
+APALEO_PATHS: Final = {
+    "authorization_endpoint": "/connect/authorize",
+    "token_endpoint": "/connect/token",
+    "userinfo_endpoint": "/connect/userinfo",
+    "revocation_endpoint": "/connect/revocation",
+    "jwks_uri": "/.well-known/openid-configuration/jwks",
+}
+APALEO_DISCOVERY_PATH: Final = "/.well-known/openid-configuration"
+# Scopes that need a user: a client credentials grant asking for them is `invalid_scope`, and without a `scope`
+# it gets the client's other scopes (RFC 6749 §4.4.3: no refresh token) [3p: IdentityServer refuses identity
+# scopes for client credentials].
+APALEO_USER_SCOPES: Final = frozenset({APALEO_OPENID, APALEO_REFRESH_SCOPE})
+# Revocation is "only applicable to the authorization code grant flow" [doc: apaleo, same page]: a simple
+# client's revocation request is refused, with RFC 6749 §5.2's `unauthorized_client` [ours: the error].
+APALEO_REVOKING_KINDS: Final = (CONNECT,)
 
 # --- Teamwork sites ------------------------------------------------------------------------------------
 # The per-site login form `https://{site}.teamwork.com/launchpad/login` [doc: Teamwork "App Login Flow", as

@@ -86,7 +86,7 @@ PLATFORMS: Final[dict[str, PlatformSpec]] = {
     "apaleo": PlatformSpec(
         name="apaleo",
         title="apaleo",
-        authorize_path="/connect/authorize",  # [doc: apaleo "Authorization code grant"]
+        authorize_path=rules.APALEO_PATHS["authorization_endpoint"],  # [doc: apaleo "Authorization code grant"]
         code_ttl_s=rules.APALEO_CODE_TTL_S,
         new_secret=rules.new_client_secret,
         scopes_in_request=True,
