@@ -206,8 +206,6 @@ def code_from_answer(text: str, *, state: str, redirect_uri: str, title: str) ->
     fields: dict[str, list[str]] = {}
     for name, value in pairs:
         fields.setdefault(name, []).append(value)
-    for code in fields.get("code", ()):
-        register_secret(code)  # whatever happens next, never in a message
     repeated = sorted(name for name in ("code", "state", "error") if len(fields.get(name, ())) > 1)
     if repeated:
         raise OAuthCallbackError(
@@ -234,6 +232,7 @@ def code_from_answer(text: str, *, state: str, redirect_uri: str, title: str) ->
         raise OAuthCallbackError(
             "The pasted answer's code holds control characters: it is not a code. Run login again."
         )
+    register_secret(code)  # from here on it is this login's code: never in a message (none above repeats it)
     return code
 
 

@@ -251,7 +251,11 @@ def test_the_answer_reader_returns_exactly_the_code_or_a_helper_error(
     code: str, extra: dict[str, str], shape: str
 ) -> None:
     """Any code, any other fields: the reader gives back the very code sent with this login's state, or refuses
-    with the helper's own error (a code with control characters, a field repeated, an error answer)."""
+    with the helper's own error (a code with control characters, a field repeated, an error answer).
+
+    The code returned is registered for redaction, process-wide: a prefix keeps the generated ones from
+    redacting ordinary words in the messages of the tests that run after this one."""
+    code = "pasted-code-" + code
     fields: dict[str, Any] = {**extra, "code": code, "state": STATE}
     query = urlencode(fields)
     text = {"address": f"{HTTPS_REDIRECT}?{query}", "query": f"?{query}", "bare-query": query}[shape]
