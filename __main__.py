@@ -97,6 +97,7 @@ for item in registered:
         site=given.site,
         origin=given.origin,
         client_code=given.client_code,
+        client_kind=given.client_kind,
         secret_created_on=given.secret_created_on,
         rotate_after_days=given.rotate_after_days,
         rotation_due_fails=given.rotation_due_fails,

@@ -148,6 +148,25 @@ _check_site: Final = whole_match(
 )
 
 
+#: The values of ``client_kind`` (apaleo's): its code-flow kind first, then its client credentials kind.
+_CLIENT_KINDS: Final = tuple(
+    kind
+    for p in platforms.PLATFORMS.values()
+    if p.client_credentials is not None
+    for kind in (p.client_credentials.default_kind, p.client_credentials.kind)
+)
+
+
+def _check_client_kind(value: str) -> str:
+    kinds = _CLIENT_KINDS
+    if value not in kinds:
+        raise ValueError(
+            f"must be one of {', '.join(map(repr, kinds))} (apaleo: 'connect' for a store app, the authorization "
+            f"code flow; 'simple' for a custom app, the client credentials grant); got {shown(value)}"
+        )
+    return value
+
+
 _check_client_code: Final = whole_match(
     _CLIENT_CODE,
     "must be the app's client code as the apaleo Dashboard shows it (letters, digits, '-', '_' and '.', at most 64)",
@@ -202,6 +221,8 @@ TeamworkSite = Annotated[str, Strict(), AfterValidator(_check_site)]
 """A Teamwork site name."""
 ApaleoClientCode = Annotated[str, Strict(), AfterValidator(_check_client_code)]
 """An apaleo client code."""
+ClientKind = Annotated[str, Strict(), AfterValidator(_check_client_kind)]
+"""apaleo's kind of client: ``connect`` (the code flow) or ``simple`` (client credentials)."""
 Origin = Annotated[str, Strict(), Field(max_length=2048), AfterValidator(_check_origin)]
 """A web origin, ``https://host[:port]``."""
 EndpointBaseUrl = Annotated[str, Strict(), Field(max_length=2048), AfterValidator(_check_endpoint_base_url)]
@@ -228,6 +249,7 @@ class RegisteredClientInputs(InputModel):
     site: TeamworkSite | None = None
     origin: Origin | None = None
     client_code: ApaleoClientCode | None = None
+    client_kind: ClientKind | None = None
     secret_created_on: IsoDate | None = None
     rotate_after_days: RotateAfterDays | None = None
     rotation_due_fails: Bool = False
@@ -249,7 +271,16 @@ class RegisteredClientInputs(InputModel):
             if not given and field_name in own and own[field_name].required:
                 raise NestedError(f"is required for {name}: {own[field_name].description}", (field_name,))
         rules = platform.redirect_rules
-        if not self.redirect_uris:
+        grant = platform.client_credentials
+        if grant is not None and self.uses_client_credentials():
+            if self.redirect_uris:
+                raise NestedError(
+                    f"must be empty for this {name} client ({grant.kind_field} {grant.kind!r}): it uses the client "
+                    f"credentials grant and registers no redirect URI (remove redirect_uris, or set {grant.kind_field} "
+                    f"{grant.default_kind!r} for a store app, which uses the authorization code flow)",
+                    ("redirect_uris",),
+                )
+        elif not self.redirect_uris:
             raise NestedError(
                 f"must list at least one redirect URI registered on {name}: its login flow sends the user back to one",
                 ("redirect_uris",),
@@ -283,6 +314,11 @@ class RegisteredClientInputs(InputModel):
                 ("secret_created_on",),
             )
         return self
+
+    def uses_client_credentials(self) -> bool:
+        """Whether this client gets its tokens by the client credentials grant (apaleo's simple clients)."""
+        platform = platforms.get_platform(self.platform)
+        return platform.is_client_credentials_client({f.name: getattr(self, f.name) for f in platform.own_fields})
 
     def rotate_at(self) -> date | None:
         """The day the secret is due for rotation, if a rotation is asked for."""

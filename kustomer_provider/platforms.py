@@ -30,6 +30,7 @@ __all__ = [
     "PLATFORM_NAMES",
     "USER_AGENT",
     "VERIFICATION_CODE",
+    "ClientCredentials",
     "ClientVerdict",
     "Exchange",
     "ExchangeRequest",
@@ -65,6 +66,11 @@ class RedirectRules:
     #: The authorize request's ``redirect_uri`` must equal a registered one byte for byte (trailing slash too).
     exact_match: bool
     source: str
+
+    @property
+    def https_only(self) -> bool:
+        """Only https redirect URIs, loopback included (apaleo): no local listener can receive the code."""
+        return not self.http_on_loopback and not self.custom_schemes
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,47 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class ClientCredentials:
+    """A kind of client that gets tokens without a user: the client credentials grant (RFC 6749 section 4.4).
+
+    Such a client has no redirect URI; it is verified with a real token, which tells more than a made-up code.
+    """
+
+    #: The own field that names a client's kind, and the value that makes it this kind (apaleo: ``client_kind``
+    #: ``simple``); the field's other value is the platform's usual, code-flow client.
+    kind_field: str
+    kind: str
+    #: The value of ``kind_field`` for a code-flow client (its default).
+    default_kind: str
+    #: Errors of the grant that blame the client, each with the input it blames.
+    rejected_errors: Mapping[str, str]
+    source: str
+    grant_type: str = "client_credentials"
+
+    def verdict(self, status_code: int, body: bytes | str, error_fields: Sequence[str] = ("error",)) -> ClientVerdict:
+        """Read the grant's answer: a token is ``live``; an error that blames the client ``rejected``; anything
+        else (a 5xx, an unreadable body, an error we do not know) ``unknown``, never a guess."""
+        try:
+            answer = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return ClientVerdict("unknown")
+        if not isinstance(answer, dict):
+            return ClientVerdict("unknown")
+        if 200 <= status_code < 300:
+            token = answer.get("access_token")
+            return ClientVerdict("live") if isinstance(token, str) and token else ClientVerdict("unknown")
+        if status_code >= 500:
+            return ClientVerdict("unknown")
+        for name in error_fields:
+            error = answer.get(name)
+            if isinstance(error, str):
+                if error in self.rejected_errors:
+                    return ClientVerdict("rejected", error, self.rejected_errors[error])
+                return ClientVerdict("unknown", error[:64])
+        return ClientVerdict("unknown")
+
+
+@dataclass(frozen=True)
 class Platform:
     """One OAuth platform: what a registered client of it is and how its login flow runs."""
 
@@ -207,6 +254,38 @@ class Platform:
     sources: Mapping[str, str]
     #: The length of every client secret of the platform, where it is documented.
     client_secret_length: int | None = None
+    #: The per-site form of the authorize page (``{site}`` filled in), where the platform has one.
+    site_authorize_url_template: str | None = None
+    #: A second kind of client that uses the client credentials grant (apaleo's simple clients), if any.
+    client_credentials: ClientCredentials | None = None
+
+    def is_client_credentials_client(self, own_values: Mapping[str, object]) -> bool:
+        """Whether a client with these own field values is of the client credentials kind."""
+        cc = self.client_credentials
+        return cc is not None and own_values.get(cc.kind_field) == cc.kind
+
+    def site_authorize_url(self, site: str, endpoint_base_url: str | None = None) -> str:
+        """The per-site authorize page of ``site``; ``ValueError`` for a platform without one."""
+        if self.site_authorize_url_template is None:
+            raise ValueError(f"{self.title} has no per-site login form")
+        url = self.site_authorize_url_template.format(site=site)
+        return apply_endpoint_base_url(url, self.name, endpoint_base_url)
+
+    def client_credentials_request(
+        self, *, client_id: str, client_secret: str, endpoint_base_url: str | None = None
+    ) -> ExchangeRequest:
+        """A client credentials grant (RFC 6749 section 4.4.2) with the platform's client authentication;
+        ``ValueError`` for a platform without such clients."""
+        cc = self.client_credentials
+        if cc is None:
+            raise ValueError(f"{self.title} has no clients of the client credentials grant")
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        form = {"grant_type": cc.grant_type}
+        if self.exchange.client_auth == "basic":
+            headers["Authorization"] = basic_authorization(client_id, client_secret)
+        else:
+            form.update(client_id=client_id, client_secret=client_secret)
+        return ExchangeRequest("POST", self.token_url(client_id, endpoint_base_url), headers, data=form)
 
     def token_url(self, client_id: str, endpoint_base_url: str | None = None) -> str:
         """The token endpoint for ``client_id`` (Komerza's: the exchange URL up to ``/exchange``; the code is
@@ -336,13 +415,32 @@ def apply_endpoint_base_url(url: str, platform: str, endpoint_base_url: str | No
     """A real platform URL, or its stand-in under ``endpoint_base_url`` (the simulator) when one is given.
 
     ``https://<any host><path>`` becomes ``<endpoint_base_url>/<platform><path>`` (docs/simulator.md):
-    ``https://identity.apaleo.com/connect/token`` -> ``http://127.0.0.1:8787/apaleo/connect/token``.
+    ``https://identity.apaleo.com/connect/token`` -> ``http://127.0.0.1:8787/apaleo/connect/token``. A site's
+    own host (Teamwork's ``https://{site}.teamwork.com``) keeps its site: ``https://acme.teamwork.com/launchpad/
+    login`` -> ``http://127.0.0.1:8787/teamwork/sites/acme/launchpad/login``.
     """
     if not endpoint_base_url:
         return url
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return f"{endpoint_base_url.rstrip('/')}/{platform}{path}"
+    site = _site_of_host(platform, parts.hostname)
+    prefix = f"/{platform}/sites/{site}" if site else f"/{platform}"
+    return f"{endpoint_base_url.rstrip('/')}{prefix}{path}"
+
+
+def _site_of_host(platform: str, host: str | None) -> str | None:
+    """The site a host names (``acme`` of ``acme.teamwork.com``), for a platform with per-site hosts; None for
+    its own fixed hosts (``www.teamwork.com``) and every other host."""
+    record = PLATFORMS.get(platform)
+    if record is None or record.site_authorize_url_template is None or not host:
+        return None
+    suffix = (urlsplit(record.site_authorize_url_template.format(site="site")).hostname or "").removeprefix("site")
+    fixed = {urlsplit(u).hostname for u in (record.authorize_url, record.token_url_template)}
+    host = host.lower()
+    if not suffix or host in fixed or not host.endswith(suffix):
+        return None
+    site = host[: -len(suffix)]
+    return site if site and "." not in site else None
 
 
 def _rotation(*steps: str) -> tuple[str, ...]:
@@ -431,8 +529,13 @@ TEAMWORK: Final = Platform(
             "scopes_required": "[doc] scopes are the products picked in the portal, not sent in the flow",
             "dashboard_url_template": "[doc] the Developer Portal, Credentials tab",
             "rotation_steps": "[ours] the seed and docs describe no rotation: a new secret or a new app",
+            "site_authorize_url_template": (
+                "[doc] the per-site form https://{site}.teamwork.com/launchpad/login; the guide also spells the "
+                "page /launchpad/login/ (trailing slash) [doc]"
+            ),
         }
     ),
+    site_authorize_url_template="https://{site}.teamwork.com/launchpad/login",
 )
 
 KOMERZA: Final = Platform(
@@ -505,6 +608,21 @@ KOMERZA: Final = Platform(
     client_secret_length=72,
 )
 
+#: apaleo's simple clients ("custom apps"): the client credentials grant, no redirect URI.
+_APALEO_SIMPLE: Final = ClientCredentials(
+    kind_field="client_kind",
+    kind="simple",
+    default_kind="connect",
+    rejected_errors=MappingProxyType(
+        {"invalid_client": "client_id or client_secret", "unauthorized_client": "client_kind"}
+    ),
+    source=(
+        "[doc] apaleo 'Register an OAuth simple client (custom) app' (no redirect URI) and 'OAuth 2.0 and OpenID "
+        "connect basics' (the token endpoint takes 'client credentials'); RFC 6749 section 5.2: invalid_client for "
+        "a wrong client or secret, unauthorized_client for a client not allowed the grant (a connect client)"
+    ),
+)
+
 APALEO: Final = Platform(
     name="apaleo",
     title="apaleo",
@@ -532,7 +650,10 @@ APALEO: Final = Platform(
         custom_schemes=False,
         max_count=None,
         exact_match=True,
-        source="[seed] 'Ensure the redirect URI can be called, and is using https'; [doc] exact match, trailing slash",
+        source=(
+            "[seed] apaleo-connect-client-registration.txt line 21 (Redirect URIs): 'Ensure the redirect URI can be "
+            "called, and is using https' (no exception for loopback); [doc] exact match, trailing slash included"
+        ),
     ),
     scopes_required=True,
     own_fields=(
@@ -544,6 +665,15 @@ APALEO: Final = Platform(
                 "name the app by it."
             ),
             source="[seed] 'Client code: Unique key for the client application'; [ours] its shape",
+        ),
+        OwnField(
+            "client_kind",
+            required=False,
+            description=(
+                "`connect` (a store app: the authorization code flow, https redirect URIs) or `simple` (a custom app: "
+                "the client credentials grant, no redirect URI; verified with a real token). Default: connect."
+            ),
+            source="[seed] connect clients; [doc] simple clients; [ours] the input's name and values",
         ),
     ),
     verification=Verification(
@@ -576,8 +706,10 @@ APALEO: Final = Platform(
             "scopes_required": "[doc] the authorize URL carries scope",
             "dashboard_url_template": "[seed] the apaleo Dashboard, Apps > My store apps; [3p] app.apaleo.com",
             "rotation_steps": "[seed] 'add a new secret to your app to get a new client secret'",
+            "client_credentials": "[doc] simple clients ('custom apps') use the client credentials grant",
         }
     ),
+    client_credentials=_APALEO_SIMPLE,
 )
 
 #: Every platform by name.

@@ -43,6 +43,8 @@ REPLACING_INPUTS: Final = ("platform", "client_id")
 VERIFY_TIMEOUT_S: Final = (5.0, 10.0)
 #: ``verification`` when the platform accepted the client and refused only the made-up code.
 VERIFIED: Final = "verified"
+#: ``verification`` of a client of the client credentials grant (apaleo's simple clients): a real token was issued.
+VERIFIED_BY_TOKEN: Final = "verified: a client_credentials grant issued a token"  # noqa: S105 (a message)
 
 
 class RegisteredClientRejectedError(KustomerError):
@@ -88,6 +90,8 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
     :data:`VERIFIED`, ``"not possible: ..."`` where the platform cannot tell, or ``"could not verify: ..."``
     (logged as a warning) when the platform could not be reached or answered something we do not expect.
     """
+    if inputs.uses_client_credentials():
+        return verify_by_token(inputs, transport=transport)
     platform = platforms.get_platform(inputs.platform)
     label = _label(inputs)
     register_secret(inputs.client_secret)
@@ -128,6 +132,60 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
         )
     what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
     reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
+    pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+    return f"could not verify: {reason}"
+
+
+def verify_by_token(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransport | None = None) -> str:
+    """Verify a client of the client credentials grant (apaleo's simple clients) with a real token request.
+
+    A token issued is :data:`VERIFIED_BY_TOKEN` (the token is dropped at once: nothing keeps or logs it); a refusal
+    that blames the client raises :class:`RegisteredClientRejectedError`; anything else is ``"could not verify:
+    ..."``, as in :func:`verify_client`.
+    """
+    platform = platforms.get_platform(inputs.platform)
+    grant = platform.client_credentials
+    assert grant is not None  # uses_client_credentials() said so
+    label = _label(inputs)
+    register_secret(inputs.client_secret)
+    request = platform.client_credentials_request(
+        client_id=inputs.client_id, client_secret=inputs.client_secret, endpoint_base_url=inputs.endpoint_base_url
+    )
+    import httpx
+
+    connect, whole = VERIFY_TIMEOUT_S
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(whole, connect=connect), follow_redirects=False, transport=transport
+        ) as client:
+            response = client.request(request.method, request.url, headers=dict(request.headers), data=request.data)
+            answer = grant.verdict(response.status_code, response.content)
+    except httpx.HTTPError as exc:
+        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
+        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+        return f"could not verify: {reason}"
+    if answer.verdict == "live":
+        pulumi.log.info(f"{platform.title} issued a token to the {label} ({grant.grant_type} grant): verified.")
+        return VERIFIED_BY_TOKEN
+    if answer.verdict == "rejected":
+        field = answer.field or "client_secret"
+        if field == grant.kind_field:
+            fix = (
+                f"{platform.title} does not allow the {grant.grant_type} grant for this client: it is a "
+                f"{grant.default_kind} client (a store app). Set {grant.kind_field} to {grant.default_kind!r} and list "
+                "its redirect URIs, or use the client id of a custom app"
+            )
+        else:
+            fix = _fix(inputs, field)
+        raise RegisteredClientRejectedError(
+            f"{platform.title} rejects the {field} of the {label} ({answer.error}): {fix}.",
+            platform=platform.name,
+            field=field,
+        )
+    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
+    reason = redact(
+        f"{platform.title}'s token endpoint answered {what} to a {grant.grant_type} grant, which does not tell"
+    )
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
 
@@ -204,7 +262,8 @@ class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="Re
     options the caller passes. Check applies the platform's documented rules to every input before anything is
     sent. Create, update and ``pulumi refresh`` verify the client without a user where the platform allows it
     (apaleo, Komerza: one token request with a made-up code, which tells a wrong client or secret from a wrong
-    code); a refused client or secret fails with the fix, and Teamwork, whose errors are undocumented, is
+    code; an apaleo simple client, ``client_kind="simple"``: a real client credentials grant); a refused client
+    or secret fails with the fix, and Teamwork, whose errors are undocumented, is
     reported as ``verification: "not possible: ..."``. A changed ``platform`` or ``client_id`` replaces the
     resource; any other change (a new secret) updates it and verifies again. Delete calls nothing: the client
     stays in the platform's dashboard.
@@ -245,10 +304,13 @@ class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="Re
     fingerprint: pulumi.Output[str]
     """The first 16 hex digits of the secret's SHA-256: tells which secret a consumer holds."""
     verification: pulumi.Output[str]
-    """``verified``, ``not possible: <why>`` or ``could not verify: <why>``, as of the last up or refresh."""
+    """``verified``, ``verified: a client_credentials grant issued a token`` (apaleo simple clients), ``not
+    possible: <why>`` or ``could not verify: <why>``, as of the last up or refresh."""
     site: pulumi.Output[str | None]
     origin: pulumi.Output[str | None]
     client_code: pulumi.Output[str | None]
+    client_kind: pulumi.Output[str | None]
+    """apaleo only: ``connect`` (a store app) or ``simple`` (a custom app, client credentials)."""
     secret_created_on: pulumi.Output[str | None]
     rotate_after_days: pulumi.Output[int | None]
     rotation_due_fails: pulumi.Output[bool]
@@ -266,6 +328,7 @@ class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="Re
         site: pulumi.Input[str] | None = None,
         origin: pulumi.Input[str] | None = None,
         client_code: pulumi.Input[str] | None = None,
+        client_kind: pulumi.Input[str] | None = None,
         secret_created_on: pulumi.Input[str] | None = None,
         rotate_after_days: pulumi.Input[int] | None = None,
         rotation_due_fails: pulumi.Input[bool] | None = None,
@@ -281,12 +344,15 @@ class RegisteredOAuthClient(pulumi.dynamic.Resource, module="kustomer", name="Re
             encrypted. Changing it updates the resource and verifies the new one.
         :param redirect_uris: The redirect URIs registered with the client, at least one: https (Teamwork: http
             on localhost, custom schemes and Chrome extension URLs too; Komerza: http on a loopback host, at most
-            10; apaleo: https only, written exactly as registered).
+            10; apaleo: https only, written exactly as registered). None for an apaleo simple client.
         :param scopes: The scopes the client asks for (apaleo: at least one; ``offline_access`` for a refresh
             token). Default: none.
         :param site: Teamwork only: the site whose Developer Portal holds the app (``acme``). Default: none.
         :param origin: Teamwork only: an allowed origin of the app, sent as ``Origin``. Default: none.
         :param client_code: apaleo only, required: the app's client code in the apaleo Dashboard.
+        :param client_kind: apaleo only: ``connect`` (a store app: the authorization code flow, verified with a
+            made-up code) or ``simple`` (a custom app: the client credentials grant, no redirect URI, verified with
+            a real token). Default: connect.
         :param secret_created_on: The day the secret was created or copied, ``YYYY-MM-DD``. Default: none.
         :param rotate_after_days: Days after ``secret_created_on`` when ``up`` warns that the secret is due for
             rotation (1-3650; needs ``secret_created_on``). Default: none (no reminder).

@@ -246,3 +246,61 @@ def test_the_program_refuses_a_client_secret_stored_in_plaintext(make_engine: En
     )
     assert plaintext["kustomer:apaleoClientSecret"] not in (result.error or "")
     assert result.ops("create") == []  # the stack config is judged before anything is declared
+
+
+def simple_spec(simulator: SimulatorProcess, client_id: str, **changes: Any) -> dict[str, Any]:
+    """An apaleo simple client ("custom app"): client_kind simple, no redirect URI; secret in kustomer:simpleSecret."""
+    args = {
+        "platform": "apaleo",
+        "client_id": client_id,
+        "client_code": "SIMPLE",
+        "client_kind": "simple",
+        "scopes": ["account.read"],
+        "endpoint_base_url": simulator.url,
+        **changes,
+    }
+    return {"name": "apaleo_simple", "secretKey": "kustomer:simpleSecret", "args": args}
+
+
+def test_an_apaleo_simple_client_is_kept_as_code_and_verified_with_a_real_token(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    """A simple client has no redirect URI; up verifies it with a client_credentials grant that the simulator
+    answers with a token (seen in its request log), and ``verification`` says so."""
+    simple = simulator.register_platform_client("apaleo", kind="simple", scopes=["account.read"])
+    engine = engine_for(
+        make_engine, simple_spec(simulator, simple["client_id"]), {"kustomer:simpleSecret": simple["client_secret"]}
+    )
+    since = simulator.last_request()
+
+    result = engine.up()
+
+    out = result.outputs["clients"]["apaleo_simple"]
+    assert out["verification"] == "verified: a client_credentials grant issued a token"
+    assert out["redirect_uris"] == [] and result.is_secret("clients.apaleo_simple.client_secret")
+    grants = [r for r in simulator.requests(since) if r["path"] == "/apaleo/connect/token"]
+    assert [r["status"] for r in grants] == [200]
+    assert engine.leaks([simple["client_secret"]]) == []
+
+    simulator.rotate_platform_secret("apaleo", simple["client_id"])  # rotated in the dashboard
+    refreshed = engine.refresh(check=False)
+    assert not refreshed.ok and "apaleo rejects the client_id or client_secret" in refreshed.error
+    assert "invalid_client" in refreshed.error and simple["client_secret"] not in refreshed.error
+
+
+def test_a_connect_client_declared_simple_is_refused_and_a_simple_client_takes_no_redirect_uri(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    connect = client_spec("apaleo", simulator)
+    as_simple = simple_spec(simulator, connect["args"]["client_id"])
+    as_simple["secretKey"] = connect["secretKey"]
+    refused = engine_for(make_engine, as_simple).up(check=False)
+    assert not refused.ok
+    assert "apaleo rejects the client_kind" in refused.error and "unauthorized_client" in refused.error
+    assert "Set client_kind to 'connect'" in refused.error
+
+    since = simulator.last_request()
+    with_uri = simple_spec(simulator, "any-client", redirect_uris=["https://example.com/oauth/callback"])
+    failed = engine_for(make_engine, with_uri, {"kustomer:simpleSecret": "made-up-simple-secret"}).preview(check=False)
+    assert not failed.ok and "redirect_uris" in failed.error and "client credentials grant" in failed.error
+    assert simulator.requests(since) == []  # refused by check, before any request

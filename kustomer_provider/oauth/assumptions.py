@@ -48,8 +48,9 @@ PKCE_PLATFORMS: Final = frozenset({"apaleo"})
 API_CHECKS: Final = {
     # [3p: Teamwork's own MCP server code] answers user_id, installation_id, url for the bearer token.
     "teamwork": "https://www.teamwork.com/launchpad/v1/userinfo.json",
-    # [ours] Komerza's store list; the seed names no endpoint (its key reads the stores the user granted).
-    "komerza": "https://api.komerza.com/stores",
+    # [doc: Komerza "Get user", https://docs.komerza.com/api-reference/endpoint/users/get] the key's user and its
+    # stores; the one documented endpoint that needs no store id (`GET /stores/{storeId}` does) [ours: the choice].
+    "komerza": "https://api.komerza.com/user",
     # [doc: apaleo Account API] the account of the token; needs the account.read scope.
     "apaleo": "https://api.apaleo.com/account/v1/accounts/current",
 }

@@ -1,6 +1,7 @@
 """``python -m kustomer_provider.oauth``: the OAuth handshake and the consumer's form, one command each.
 
-    login     authorization code flow with PKCE (S256) and state, through a loopback redirect on 127.0.0.1
+    login     authorization code flow with PKCE (S256) and state, through a loopback redirect on 127.0.0.1, or
+              (any other redirect URI, or --paste) the address the browser landed on, pasted on stdin
     refresh   exchange the stored refresh token for a new pair and rewrite the token file
     verify    non-interactive: app installed, client id / redirect URI / secret accepted, access token works
     stackone  the four fields of StackOne's "link a Kustomer account" form
@@ -20,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -31,7 +31,8 @@ from ..redaction import redact
 from .client import DEFAULT_TIMEOUT, Check, OAuthClient, build_authorize_url
 from .errors import OAuthHelperError, OAuthInputError
 from .inputs import DEFAULT_LOOPBACK_REDIRECT_URI, ENVIRONMENT, Inputs, resolve_inputs
-from .loopback import LoopbackServer, check_loopback_redirect_uri
+from .loopback import LoopbackServer
+from .paste import RedirectTarget, choose_redirect, code_from_answer, read_pasted_answer
 from .pkce import new_pkce, new_state
 from .platform_flow import PlatformFlow, endpoint_base_from_url
 from .tokens import TOKEN_FILE_MODE, TokenSet, default_token_file, is_private, read_token_file, write_token_file
@@ -55,6 +56,8 @@ class _IO:
     out: TextIO
     err: TextIO
     environ: Mapping[str, str]
+    #: Where a pasted answer is read (``login`` without a listener); None when the process has no stdin.
+    stdin: TextIO | None
     transport: httpx.BaseTransport | None
     open_browser: BrowserOpener
 
@@ -188,10 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="authorize in a browser and store the tokens",
         description="Authorization code flow with PKCE (S256) and state: listen on the loopback redirect URI "
         "(127.0.0.1), open the browser (or print the URL with --no-browser), wait for the code, exchange it, and "
-        "store the tokens in a 0600 file. Exit status 0 only when the tokens are stored.",
+        "store the tokens in a 0600 file. When the redirect URI is not plain http on 127.0.0.1 or localhost (apaleo "
+        "takes https only), or with --paste, nothing listens: paste the address the browser landed on (or its "
+        "?code=...&state=... part) on stdin. Exit status 0 only when the tokens are stored.",
     )
     login.add_argument(
         "--port", type=_port, metavar="PORT", help="listen on this port instead of the redirect URI's (0: a free one)"
+    )
+    login.add_argument(
+        "--paste",
+        action="store_true",
+        help="do not listen: after approving, paste the address the browser landed on (stdin); the default when "
+        "the redirect URI is not a loopback http URI",
     )
     commands.add_parser(
         "refresh",
@@ -260,25 +271,47 @@ def _show_tokens(tokens: TokenSet, io: _IO) -> None:
 # --- login -----------------------------------------------------------------------------------------------
 
 
-def _loopback_redirect(inputs: Inputs, port: int | None) -> str:
-    """The redirect URI login listens on: the given one, else the first loopback URI the app registers."""
-    if inputs.redirect_uri_given:
-        uri = inputs.redirect_uris[0]
+def _redirect_target(args: argparse.Namespace, inputs: Inputs, *, https_only: bool, title: str) -> RedirectTarget:
+    """The login's redirect URI, and whether the loopback listener receives it or the user pastes the answer."""
+    return choose_redirect(
+        inputs.redirect_uris,
+        given=inputs.redirect_uri_given,
+        paste=args.paste,
+        port=args.port,
+        https_only=https_only,
+        title=title,
+    )
+
+
+def _receive_code(
+    args: argparse.Namespace,
+    io: _IO,
+    target: RedirectTarget,
+    state: str,
+    title: str,
+    url_for: Callable[[str], str],
+) -> tuple[str, str]:
+    """``(redirect URI, code)``: from the loopback listener, or from the address the user pastes."""
+    if target.listen:
+        with LoopbackServer(target.uri, state) as server:
+            return server.redirect_uri, _await_approval(args, io, url_for(server.redirect_uri), server)
+    return target.uri, _paste_approval(args, io, url_for(target.uri), target.uri, state, title)
+
+
+def _paste_approval(args: argparse.Namespace, io: _IO, url: str, redirect_uri: str, state: str, title: str) -> str:
+    """Show the authorize URL, then read the address the browser landed on from stdin and take its code."""
+    if args.no_browser or not io.open_browser(url):
+        io.say("Open this URL in a browser and approve:")
+        print(url, file=io.out, flush=True)
     else:
-        loopback = [u for u in inputs.redirect_uris if urlsplit(u).hostname in ("127.0.0.1", "localhost")]
-        if not loopback:
-            registered = ", ".join(inputs.redirect_uris) or "none"
-            raise OAuthInputError(
-                f"The app registers no loopback redirect URI (it has: {registered}). Add one such as "
-                "http://127.0.0.1:8765/callback to redirectUris in the stack config (bump the version, `pulumi up`), "
-                "or pass a registered one with --redirect-uri."
-            )
-        uri = loopback[0]
-    check_loopback_redirect_uri(uri)
-    if port is None:
-        return uri
-    parts = urlsplit(uri)
-    return urlunsplit((parts.scheme, f"{parts.hostname}:{port}", parts.path, parts.query, parts.fragment))
+        io.say(f"Opened the browser; approve there. The URL: {url}")
+    io.say(
+        f"{title} then sends the browser to {redirect_uri}, which this helper does not listen at. Copy the address "
+        f"the browser landed on (or its ?code=...&state=... part), paste it here and press Enter (waiting up to "
+        f"{args.timeout:g} s):"
+    )
+    text = read_pasted_answer(io.stdin, timeout=args.timeout)
+    return code_from_answer(text, state=state, redirect_uri=redirect_uri, title=title)
 
 
 def _await_approval(args: argparse.Namespace, io: _IO, url: str, server: LoopbackServer) -> str:
@@ -300,15 +333,15 @@ def cmd_login(args: argparse.Namespace, io: _IO) -> int:
     client_id = inputs.require_client_id()
     client_secret = inputs.require_client_secret()
     endpoints, api_base = inputs.require_endpoints()
-    redirect = _loopback_redirect(inputs, args.port)
+    redirect = _redirect_target(args, inputs, https_only=False, title="Kustomer")
     token_path = _token_path(inputs, client_id, io)
     scopes = list(inputs.scopes)
     if "offline_access" not in scopes:
         io.say("warning: the scopes lack offline_access, so Kustomer gives no refresh token (`refresh` will not work)")
     pkce, state = new_pkce(), new_state()
-    with LoopbackServer(redirect, state) as server:
-        redirect_uri = server.redirect_uri
-        url = build_authorize_url(
+
+    def url_for(redirect_uri: str) -> str:
+        return build_authorize_url(
             endpoints.authorize_url,
             client_id=client_id,
             redirect_uri=redirect_uri,
@@ -316,7 +349,8 @@ def cmd_login(args: argparse.Namespace, io: _IO) -> int:
             state=state,
             code_challenge=pkce.challenge,
         )
-        code = _await_approval(args, io, url, server)
+
+    redirect_uri, code = _receive_code(args, io, redirect, state, "Kustomer", url_for)
     with io.client() as client:
         tokens = client.exchange_code(
             endpoints.token_url,
@@ -456,7 +490,7 @@ def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform:
     flow = _flow(args, inputs, platform)
     client_id = inputs.require_client_id()
     client_secret = inputs.require_client_secret()
-    redirect = _loopback_redirect(inputs, args.port)
+    redirect = _redirect_target(args, inputs, https_only=platform.redirect_rules.https_only, title=platform.title)
     token_path = _token_path(inputs, client_id, io, platform.name)
     scopes = list(inputs.scopes) if platform.scopes_required else []
     if platform.refresh_scope and platform.refresh_scope not in scopes:
@@ -467,12 +501,13 @@ def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform:
     if not flow.pkce:
         io.say(f"note: {platform.title} documents no PKCE; the login runs without it (state still protects it)")
     pkce, state = new_pkce(), new_state()
-    with LoopbackServer(redirect, state) as server:
-        redirect_uri = server.redirect_uri
-        url = flow.authorize_url(
+
+    def url_for(redirect_uri: str) -> str:
+        return flow.authorize_url(
             client_id=client_id, redirect_uri=redirect_uri, scopes=scopes, state=state, code_challenge=pkce.challenge
         )
-        code = _await_approval(args, io, url, server)
+
+    redirect_uri, code = _receive_code(args, io, redirect, state, platform.title, url_for)
     with io.http() as http:
         tokens = flow.exchange_code(
             http,
@@ -592,6 +627,7 @@ def main(
     stderr: TextIO | None = None,
     transport: httpx.BaseTransport | None = None,
     open_browser: BrowserOpener = webbrowser.open,
+    stdin: TextIO | None = None,
 ) -> int:
     """Run one command; the exit status (0 only on success)."""
     args = build_parser().parse_args(argv)
@@ -601,6 +637,7 @@ def main(
         environ=os.environ if environ is None else environ,
         transport=transport,
         open_browser=open_browser,
+        stdin=stdin if stdin is not None else sys.stdin,
     )
     try:
         return _COMMANDS[args.command](args, io)

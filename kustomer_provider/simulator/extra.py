@@ -1,4 +1,4 @@
-"""Whether the ``simulator`` extra (FastAPI, uvicorn, python-multipart) is installed.
+"""Whether the ``simulator`` extra (FastAPI, uvicorn, python-multipart, cryptography) is installed.
 
 A user's Pulumi program never runs the simulator, so ``pip install kustomer-pulumi`` leaves its web stack
 out; ``pip install 'kustomer-pulumi[simulator]'`` brings it. This module imports none of it, so the
@@ -14,7 +14,12 @@ from typing import Final
 __all__ = ["EXTRA_MODULES", "INSTALL_HINT", "SimulatorExtraMissing", "missing_modules", "require_simulator_extra"]
 
 #: Import name -> distribution, for what the simulator imports from the extra.
-EXTRA_MODULES: Final = {"fastapi": "fastapi", "uvicorn": "uvicorn", "multipart": "python-multipart"}
+EXTRA_MODULES: Final = {
+    "fastapi": "fastapi",
+    "uvicorn": "uvicorn",
+    "multipart": "python-multipart",
+    "cryptography": "cryptography",
+}
 INSTALL_HINT: Final = "pip install 'kustomer-pulumi[simulator]'"
 
 
@@ -28,7 +33,7 @@ def missing_modules() -> list[str]:
 
 
 def require_simulator_extra() -> None:
-    """Raise :class:`SimulatorExtraMissing` unless FastAPI, uvicorn and python-multipart are importable."""
+    """Raise :class:`SimulatorExtraMissing` unless FastAPI, uvicorn, python-multipart and cryptography import."""
     missing = missing_modules()
     if missing:
         module = next(m for m, dist in EXTRA_MODULES.items() if dist == missing[0])

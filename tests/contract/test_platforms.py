@@ -51,7 +51,7 @@ def test_a_made_up_code_with_a_good_client_is_refused_for_the_code_alone(
 ) -> None:
     """apaleo and Komerza check the client before the code: a good client gets an error about the code."""
     platform = get_platform(platform_name)
-    client = new_client(sim, platform_name, scopes=["openid"] if platform_name == "apaleo" else ["stores.read"])
+    client = new_client(sim, platform_name, scopes=["openid"] if platform_name == "apaleo" else ["stores.view"])
     response, verdict = exchange(sim, platform, client["client_id"], client["client_secret"])
     assert 400 <= response.status_code < 500
     assert verdict == ClientVerdict("live", "invalid_grant" if platform_name == "apaleo" else "invalid_code")
@@ -69,7 +69,7 @@ def test_apaleo_refuses_a_wrong_secret_as_invalid_client_before_looking_at_the_c
 
 def test_komerza_names_the_wrong_secret_and_the_unknown_app_before_the_code(sim: SimulatorProcess) -> None:
     platform = get_platform("komerza")
-    client = new_client(sim, "komerza", scopes=["stores.read"])
+    client = new_client(sim, "komerza", scopes=["stores.view"])
     _, verdict = exchange(sim, platform, client["client_id"], "w" * 72)
     assert verdict == ClientVerdict("rejected", "invalid_client_secret", "client_secret")
     _, verdict = exchange(sim, platform, "no-such-komerza-app", client["client_secret"])
@@ -79,7 +79,7 @@ def test_komerza_names_the_wrong_secret_and_the_unknown_app_before_the_code(sim:
 def test_a_secret_rotated_in_the_dashboard_is_rejected_and_the_new_one_accepted(sim: SimulatorProcess) -> None:
     for name in ("apaleo", "komerza"):
         platform = get_platform(name)
-        client = new_client(sim, name, scopes=["openid"] if name == "apaleo" else ["stores.read"])
+        client = new_client(sim, name, scopes=["openid"] if name == "apaleo" else ["stores.view"])
         rotated = sim.rotate_platform_secret(name, client["client_id"])
         assert exchange(sim, platform, client["client_id"], client["client_secret"])[1].verdict == "rejected"
         assert exchange(sim, platform, client["client_id"], rotated["client_secret"])[1].verdict == "live"
@@ -109,7 +109,7 @@ def test_the_made_up_code_never_buys_a_token(sim: SimulatorProcess) -> None:
     """A 2xx to the made-up code would be read as 'unknown', never as 'verified': no platform issues one."""
     for name in ("apaleo", "komerza"):
         platform = get_platform(name)
-        client = new_client(sim, name, scopes=["openid"] if name == "apaleo" else ["stores.read"])
+        client = new_client(sim, name, scopes=["openid"] if name == "apaleo" else ["stores.view"])
         response, _ = exchange(sim, platform, client["client_id"], client["client_secret"])
         assert response.status_code >= 400
         assert platform.verification.verdict(200, response.content).verdict == "unknown"

@@ -1,6 +1,8 @@
 """A person's login, in a real browser: headless Chromium (Debian's) opens the simulator's consent page
 from `login` (no auto-consent), clicks Approve, and the helper ends with working tokens; Deny ends it
-with a clear failure.
+with a clear failure. apaleo's login goes to an https redirect URI (the only kind apaleo takes): the page the
+browser lands on is the app's (served here by Playwright's routing, as no network is reached), and its address
+is pasted into the helper.
 
 Skipped where Chromium or Playwright is missing (`scripts/install-browser` installs Chromium; Playwright's
 Python package drives it, never `playwright install`).
@@ -113,7 +115,7 @@ def test_komerza_login_in_chromium_with_a_store_choice(
     helper exchanges the code with X-Client-Secret and a User-Agent and stores a key that reads that store only."""
     redirect = loopback_uri()
     app = consent_sim.register_platform_client(
-        "komerza", redirect_uris=[redirect], scopes=["stores.read"], name="Browser shop app"
+        "komerza", redirect_uris=[redirect], scopes=["stores.view"], name="Browser shop app"
     )
     token_file = tmp_path / "komerza.json"
     env = helper_env({"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, home=tmp_path)
@@ -125,7 +127,7 @@ def test_komerza_login_in_chromium_with_a_store_choice(
         page.goto(login.authorize_url())
         assert page.inner_text("h1") == "Authorize Browser shop app"
         assert page.inner_text("#platform") == "Komerza (simulated)"
-        assert page.inner_text("#scopes").split() == ["stores.read"]
+        assert page.inner_text("#scopes").split() == ["stores.view"]
         page.uncheck("input[name=store][value=store_sim_outlet]")
         page.click("#approve")
         page.wait_for_url(f"{redirect}?*")
@@ -137,5 +139,50 @@ def test_komerza_login_in_chromium_with_a_store_choice(
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     key = json.loads(token_file.read_text())["access_token"]
     assert key not in out + err
-    stores = call_api(consent_sim, "/komerza/stores", key)
-    assert stores.status_code == 200 and [s["id"] for s in stores.json()["data"]] == ["store_sim_main"]
+    user = call_api(consent_sim, "/komerza/user", key)
+    assert user.status_code == 200 and [s["id"] for s in user.json()["data"]["stores"]] == ["store_sim_main"]
+    assert call_api(consent_sim, "/komerza/stores/store_sim_outlet", key).status_code == 404  # unticked
+
+
+def test_apaleo_login_in_chromium_through_an_https_redirect_uri(
+    browser: Any, consent_sim: SimulatorProcess, tmp_path: Path
+) -> None:
+    """`login --platform apaleo` end to end with the https redirect URI apaleo requires: nothing listens on this
+    machine; the user approves in Chromium, the browser lands on the app's https page, and its address is pasted
+    into the helper, which checks the state and exchanges the code (PKCE, HTTP Basic)."""
+    redirect = "https://hotel-app.example.com/apaleo/callback"
+    scopes = ["openid", "offline_access", "account.read"]
+    app = consent_sim.register_platform_client("apaleo", redirect_uris=[redirect], scopes=scopes, name="Hotel app")
+    token_file = tmp_path / "apaleo.json"
+    env = helper_env({"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, home=tmp_path)
+    args = ["--platform", "apaleo", "--base-url", consent_sim.url, "--client-id", app["client_id"]]
+    args += ["--redirect-uri", redirect, "--scopes", " ".join(scopes), "--token-file", str(token_file)]
+
+    with LoginProcess([*args, "--timeout", "30"], env) as login:
+        page = browser.new_page()
+        # The app's own page at the redirect URI (no network here): what the browser shows after the approval.
+        page.route(
+            f"{redirect}*", lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>App</h1>")
+        )
+        url = login.authorize_url()
+        assert url.startswith(f"{consent_sim.url}/apaleo/connect/authorize?") and "code_challenge=" in url
+        page.goto(url)
+        assert page.inner_text("h1") == "Authorize Hotel app"
+        assert page.inner_text("#platform") == "apaleo (simulated)"
+        assert page.inner_text("#scopes").split() == scopes
+        page.click("#approve")
+        page.wait_for_url(f"{redirect}?*")
+        assert page.inner_text("h1") == "App"
+        landed = page.url
+        page.close()
+        login.paste(landed)
+        status, out, err = login.finish()
+
+    assert status == 0, err
+    assert "paste it here" in err
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    tokens = json.loads(token_file.read_text())
+    assert tokens["platform"] == "apaleo" and tokens["refresh_token"] and tokens["id_token"]
+    assert tokens["access_token"] not in out + err and app["client_secret"] not in out + err
+    assert call_api(consent_sim, "/apaleo/account/v1/accounts/current", tokens["access_token"]).status_code == 200
+    assert call_api(consent_sim, "/apaleo/connect/userinfo", tokens["access_token"]).status_code == 200

@@ -1,5 +1,9 @@
 """`login`, `refresh` and `verify` with `--platform teamwork|komerza|apaleo` against a running simulator that
-consents at once: each login ends in a token the simulator's platform API accepts, stored 0600, unprinted."""
+consents at once: each login ends in a token the simulator's platform API accepts, stored 0600, unprinted.
+
+Teamwork and Komerza clients register a loopback redirect URI, which the helper listens at; apaleo takes https
+only, so its clients register an https one and the helper reads the pasted address instead (the "browser"
+below pastes where it lands when that is not this machine's listener)."""
 
 from __future__ import annotations
 
@@ -19,30 +23,43 @@ from tests.support.oauth_helper import TIMEOUT, call_api, loopback_uri
 
 API = {
     "teamwork": "/teamwork/launchpad/v1/userinfo.json",
-    "komerza": "/komerza/stores",
+    "komerza": "/komerza/user",
     "apaleo": "/apaleo/account/v1/accounts/current",
 }
-SCOPES = {"teamwork": [], "komerza": ["stores.read"], "apaleo": ["openid", "offline_access", "account.read"]}
+SCOPES = {"teamwork": [], "komerza": ["stores.view"], "apaleo": ["openid", "offline_access", "account.read"]}
+#: apaleo takes https redirect URIs only [seed]: its clients here register this one.
+HTTPS_REDIRECT = "https://app.example.com/apaleo/callback"
 
 
 def run(args: list[str], env: dict[str, str] | None = None, visited: list[str] | None = None) -> tuple[int, str, str]:
-    """The helper in-process, its 'browser' following the simulator's redirects to the loopback listener."""
+    """The helper in-process. Its 'browser' opens the authorize URL (the simulator consents at once) and follows
+    the redirect to this machine's listener; a redirect elsewhere (an https app) is where the browser lands, and
+    its address is what the user pastes on stdin."""
+    stdin = io.StringIO()
 
     def browser(url: str) -> bool:
         if visited is not None:
             visited.append(url)
-        page = httpx.get(url, follow_redirects=True, timeout=TIMEOUT)
-        assert page.status_code == 200 and "Authorized" in page.text, page.text
+        answer = httpx.get(url, follow_redirects=False, timeout=TIMEOUT)
+        assert answer.status_code == 302, answer.text
+        landed = answer.headers["location"]
+        if landed.startswith("http://127.0.0.1:"):
+            page = httpx.get(landed, timeout=TIMEOUT)
+            assert page.status_code == 200 and "Authorized" in page.text, page.text
+        else:
+            stdin.write(landed + "\n")
+            stdin.seek(0)
         return True
 
     out, err = io.StringIO(), io.StringIO()
-    status = main(args, environ=env or {}, stdout=out, stderr=err, open_browser=browser)
+    status = main(args, environ=env or {}, stdout=out, stderr=err, open_browser=browser, stdin=stdin)
     return status, out.getvalue(), err.getvalue()
 
 
 def client_of(sim: SimulatorProcess, platform: str, **extra: Any) -> tuple[dict[str, Any], str]:
-    """A client registered in the simulator's dashboard of `platform`, with a fresh loopback redirect URI."""
-    redirect = loopback_uri()
+    """A client registered in the simulator's dashboard of `platform`, with a fresh loopback redirect URI (apaleo:
+    an https one, the only kind it takes)."""
+    redirect = HTTPS_REDIRECT if platform == "apaleo" else loopback_uri()
     app = sim.register_platform_client(platform, redirect_uris=[redirect], scopes=SCOPES[platform], **extra)
     return app, redirect
 
@@ -156,9 +173,13 @@ def test_verify_tells_a_live_secret_from_a_rotated_one(
     args += ["--redirect-uri", redirect, "--token-file", str(token_file)]
     env = {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}
 
+    since = auto_sim.last_request()
     status, out, _ = run(args, env)
     assert status == 0, out
     assert out.startswith("ok    client secret") and "ok    access token" in out
+    # The token is checked at an endpoint the platform documents: Komerza's GET /user [doc], apaleo's account.
+    checked = [r for r in auto_sim.requests(since) if r["method"] == "GET" and "/exchange/" not in r["path"]]
+    assert [(r["path"], r["status"]) for r in checked] == [(API[platform], 200)]
 
     auto_sim.rotate_platform_secret(platform, app["client_id"])
     status, out, err = run(args, env)

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from kustomer_provider.platforms import path_segment
 from kustomer_provider.simulator import SimulatorSettings, create_app
 from tests.support.rfc6749 import RFC_TOKEN_ERRORS
-from tests.support.simulator_client import CONTROL_TOKEN, DEV, TestClient
-from tests.support.simulator_client import DEV_REDIRECT as REDIRECT
+from tests.support.simulator_client import CONTROL_TOKEN, DEV, DEV_REDIRECTS, TestClient
 
 # docs/simulator.md: Teamwork's errors are ours; Komerza's four documented ones plus ours for a missing
 # User-Agent; apaleo's are RFC 6749 §5.2's.
@@ -45,7 +44,7 @@ def client() -> Iterator[TestClient]:
 
 def fresh_code(client: TestClient, platform: str) -> str:
     paths = {"teamwork": "/teamwork/launchpad/login", "komerza": "/komerza/auth/authorize"}
-    query = {"client_id": DEV[platform][0], "redirect_uri": REDIRECT}
+    query = {"client_id": DEV[platform][0], "redirect_uri": DEV_REDIRECTS[platform]}
     path = paths.get(platform, "/apaleo/connect/authorize")
     if platform == "apaleo":
         query.update(response_type="code", scope="openid offline_access account.read")
@@ -55,7 +54,11 @@ def fresh_code(client: TestClient, platform: str) -> str:
 
 def fresh_refresh_token(client: TestClient) -> str:
     """A live refresh token of the apaleo dev client."""
-    form = {"grant_type": "authorization_code", "code": fresh_code(client, "apaleo"), "redirect_uri": REDIRECT}
+    form = {
+        "grant_type": "authorization_code",
+        "code": fresh_code(client, "apaleo"),
+        "redirect_uri": DEV_REDIRECTS["apaleo"],
+    }
     answer = client.post("/apaleo/connect/token", data=form, auth=DEV["apaleo"])
     token: str = answer.json()["refresh_token"]
     return token
@@ -86,7 +89,7 @@ def test_teamwork_exchange(
     raw: bytes | None,
     origin: str | None,
 ) -> None:
-    real = {"code": fresh_code(client, "teamwork"), "redirect_uri": REDIRECT}
+    real = {"code": fresh_code(client, "teamwork"), "redirect_uri": DEV_REDIRECTS["teamwork"]}
     real.update(zip(("client_id", "client_secret"), DEV["teamwork"], strict=True))
     sent = {**extra, **{k: resolve(v, real[k]) for k, v in fields.items() if v != MISSING}}
     body = raw if raw is not None else json.dumps(sent).encode()
@@ -172,7 +175,7 @@ def test_apaleo_token(
     client_id, secret = DEV["apaleo"]
     real = {
         "code": fresh_code(client, "apaleo"),
-        "redirect_uri": REDIRECT,
+        "redirect_uri": DEV_REDIRECTS["apaleo"],
         "client_id": client_id,
         "client_secret": secret,
         "scope": "account.read",

@@ -79,6 +79,7 @@ fields: dict[str, st.SearchStrategy[Any]] = {
         optional(), st.sampled_from(["https://app.example.com", "https://app.example.com/x", "http://a.b"])
     ),
     "client_code": st.one_of(optional(), st.sampled_from(["SIMDEV", "my app", "X" * 70, "A.b-c_1"])),
+    "client_kind": st.one_of(optional(), st.sampled_from(["connect", "simple", "Simple", "", 3])),
     "secret_created_on": st.one_of(
         optional(), st.sampled_from(["2026-01-15", "2025-02-29", "2026-13-01", "26-1-1", "2999-01-01", "2026-01-15\n"])
     ),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import kustomer_provider.simulator as simulator
 
-ALLOWED_THIRD_PARTY = {"fastapi", "starlette", "uvicorn", "httpx"}
+#: The web stack, and cryptography (the simulator extra: apaleo's RS256 id tokens).
+ALLOWED_THIRD_PARTY = {"fastapi", "starlette", "uvicorn", "httpx", "cryptography"}
 
 
 def imported_modules(path: Path) -> set[str]:

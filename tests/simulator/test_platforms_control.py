@@ -11,6 +11,7 @@ from kustomer_provider.simulator import rules
 from tests.support.simulator_client import (
     DEV,
     DEV_REDIRECT,
+    DEV_REDIRECTS,
     FakeClock,
     MakeClient,
     TestClient,
@@ -31,7 +32,7 @@ def secret_check(client: TestClient, platform: str, client_id: str, secret: str)
     if platform == "komerza":
         headers = {"X-Client-Secret": secret, "User-Agent": "t"}
         return client.get(f"/komerza/oauth2/{client_id}/exchange/made-up", headers=headers).status_code
-    form = {"grant_type": "authorization_code", "code": "made-up", "redirect_uri": DEV_REDIRECT}
+    form = {"grant_type": "authorization_code", "code": "made-up", "redirect_uri": DEV_REDIRECTS["apaleo"]}
     return client.post("/apaleo/connect/token", data=form, auth=(client_id, secret)).status_code
 
 
@@ -40,14 +41,18 @@ def test_dev_client_is_built_in(client: TestClient, platform: str) -> None:
     client_id, secret = DEV[platform]
     listed = {c["client_id"]: c for c in client.get("/_sim/platforms").json()[platform]}
     assert listed[client_id]["builtin"] is True
-    assert listed[client_id]["redirect_uris"] == [DEV_REDIRECT, "https://example.com/oauth/callback"]
+    # apaleo's has only the https one: apaleo takes https redirect URIs only [seed].
+    https_only = ["https://example.com/oauth/callback"]
+    every = [DEV_REDIRECT, *https_only]
+    assert listed[client_id]["redirect_uris"] == (https_only if platform == "apaleo" else every)
     assert secret_check(client, platform, client_id, secret) == 400  # secret accepted, made-up code refused
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_register_then_rotate_the_secret(client: TestClient, platform: str) -> None:
     made = client.post(
-        f"/_sim/platforms/{platform}/clients", json={"redirect_uris": [DEV_REDIRECT], "scopes": [], "name": "Mine"}
+        f"/_sim/platforms/{platform}/clients",
+        json={"redirect_uris": [DEV_REDIRECTS[platform]], "scopes": [], "name": "Mine"},
     )
     assert made.status_code == 201
     app = made.json()
@@ -111,7 +116,7 @@ def test_delete_removes_the_client_and_its_tokens(make_client: MakeClient) -> No
 
 
 def test_reset_keeps_only_the_dev_clients(client: TestClient) -> None:
-    client.post("/_sim/platforms/apaleo/clients", json={"redirect_uris": [DEV_REDIRECT]})
+    assert client.post("/_sim/platforms/apaleo/clients", json={"redirect_uris": [DEV_REDIRECTS["apaleo"]]}).is_success
     client.post(f"/_sim/platforms/apaleo/clients/{DEV['apaleo'][0]}/secret", json={})
     assert client.post("/_sim/reset").status_code == 200
     listed = client.get("/_sim/platforms").json()["apaleo"]
@@ -125,7 +130,7 @@ def test_clients_tokens_and_rotations_survive_a_restart(
     path = tmp_path / "state.json"
     first = make_client(state_file=path)
     app = first.post(
-        "/_sim/platforms/komerza/clients", json={"redirect_uris": [DEV_REDIRECT], "scopes": ["stores.read"]}
+        "/_sim/platforms/komerza/clients", json={"redirect_uris": [DEV_REDIRECT], "scopes": ["stores.view"]}
     )
     app_data = app.json()
     rotated = first.post(f"/_sim/platforms/apaleo/clients/{DEV['apaleo'][0]}/secret", json={}).json()["client_secret"]
@@ -136,7 +141,7 @@ def test_clients_tokens_and_rotations_survive_a_restart(
 
     second = make_client(state_file=path)
 
-    assert second.get("/komerza/stores", headers=bearer(key)).status_code == 200
+    assert second.get("/komerza/stores/store_sim_main", headers=bearer(key)).status_code == 200
     assert secret_check(second, "komerza", app_data["client_id"], app_data["client_secret"]) == 400
     assert secret_check(second, "apaleo", DEV["apaleo"][0], rotated) == 400
     assert secret_check(second, "apaleo", *DEV["apaleo"]) == 401
@@ -156,10 +161,11 @@ def test_process_helpers(tmp_path: Path) -> None:
     from kustomer_provider.simulator import SimulatorProcess
 
     with SimulatorProcess(["--install-ms", "0"]) as sim:
-        app = sim.register_platform_client("apaleo", redirect_uris=[DEV_REDIRECT], scopes=["account.read"])
+        redirect = DEV_REDIRECTS["apaleo"]
+        app = sim.register_platform_client("apaleo", redirect_uris=[redirect], scopes=["account.read"])
         rotated = sim.rotate_platform_secret("apaleo", app["client_id"])
         assert rotated["client_id"] == app["client_id"] and rotated["client_secret"] != app["client_secret"]
-        form = {"grant_type": "authorization_code", "code": "made-up", "redirect_uri": DEV_REDIRECT}
+        form = {"grant_type": "authorization_code", "code": "made-up", "redirect_uri": redirect}
         old = httpx.post(f"{sim.url}/apaleo/connect/token", data=form, auth=(app["client_id"], app["client_secret"]))
         assert old.status_code == 401
         assert [c["client_id"] for c in sim.platform_clients()["apaleo"]][-1] == app["client_id"]

@@ -1,5 +1,6 @@
 """Komerza's OAuth2 in the simulator: authorize with a store choice, one-minute single-use code, the GET
-exchange with X-Client-Secret and User-Agent, its documented errors, and the stores endpoint."""
+exchange with X-Client-Secret and User-Agent, its documented errors, and the documented API endpoints the key
+reads (`GET /user`, `GET /stores/{storeId}` with `stores.view`)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def claims(jwt: str) -> dict[str, object]:
 
 def test_authorize_exchange_and_the_key_reads_the_granted_stores(client: TestClient, clock: FakeClock) -> None:
     page = platform_authorize(client, "komerza", APP_ID)
-    assert page.status_code == 200 and 'name="store"' in page.text and "stores.read" in page.text
+    assert page.status_code == 200 and 'name="store"' in page.text and "stores.view" in page.text
     code = platform_code(client, "komerza")  # grants store_sim_main only
 
     answer = exchange(client, code)
@@ -48,9 +49,14 @@ def test_authorize_exchange_and_the_key_reads_the_granted_stores(client: TestCli
     key = data["data"]
     assert key.count(".") == 2 and "exp" not in claims(key)  # a JWT valid until revoked
     clock.advance(365 * 86400)
-    stores = client.get("/komerza/stores", headers=bearer(key))
-    assert stores.status_code == 200
-    assert stores.json()["data"] == [{"id": "store_sim_main", "name": "Simulator Store"}]
+    user = client.get("/komerza/user", headers=bearer(key))  # [doc] "Get user"
+    assert user.status_code == 200 and user.json()["success"] is True
+    assert user.json()["data"]["stores"] == [{"id": "store_sim_main", "name": "Simulator Store"}]
+    granted = client.get("/komerza/stores/store_sim_main", headers=bearer(key))  # [doc] "Get store by ID"
+    assert granted.status_code == 200 and granted.json()["data"]["id"] == "store_sim_main"
+    other = client.get("/komerza/stores/store_sim_outlet", headers=bearer(key))  # not granted at consent
+    assert other.status_code == 404 and other.json()["code"] == "store_not_found"
+    assert client.get("/komerza/stores", headers=bearer(key)).status_code in (404, 405)  # not a Komerza endpoint
 
 
 def test_code_is_single_use_and_lasts_one_minute(client: TestClient, clock: FakeClock) -> None:
@@ -86,15 +92,19 @@ def test_a_user_agent_is_required(client: TestClient) -> None:
     assert exchange(client, code).status_code == 200  # not spent by the refusal
 
 
-def test_stores_needs_the_permission(make_client: MakeClient) -> None:
+def test_a_store_needs_the_stores_view_permission_the_user_needs_a_live_key(make_client: MakeClient) -> None:
     client = make_client(auto_consent=True)
     app = client.post("/_sim/platforms/komerza/clients", json={"redirect_uris": [DEV_REDIRECT], "scopes": []}).json()
     assert len(app["client_secret"]) == 72
     location = platform_authorize(client, "komerza", app["client_id"]).headers["location"]
     key = exchange(client, query_of(location)["code"], app_id=app["client_id"], secret=app["client_secret"]).json()
-    refused = client.get("/komerza/stores", headers=bearer(key["data"]))
+    # "Requires the stores.view permission" [doc: Komerza "Get store by ID"]
+    refused = client.get("/komerza/stores/store_sim_main", headers=bearer(key["data"]))
     assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
-    assert client.get("/komerza/stores", headers=bearer("made.up.jwt")).status_code == 401
+    assert client.get("/komerza/user", headers=bearer(key["data"])).status_code == 200  # no permission documented
+    for path in ("/komerza/user", "/komerza/stores/store_sim_main"):
+        made_up = client.get(path, headers=bearer("made.up.jwt"))
+        assert made_up.status_code == 401 and made_up.headers["www-authenticate"] == "Bearer"
 
 
 def test_no_store_chosen_is_refused(client: TestClient) -> None:

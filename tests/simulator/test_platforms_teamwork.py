@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from kustomer_provider.platforms import get_platform
 from tests.support.simulator_client import (
     DEV,
     DEV_REDIRECT,
@@ -137,3 +138,51 @@ def test_deny_redirects_with_access_denied(client: TestClient) -> None:
     denied = client.post("/teamwork/launchpad/login", data=form)
     assert denied.status_code == 302
     assert query_of(denied.headers["location"]) == {"error": "access_denied", "state": "s"}
+
+
+# --- the login page's spellings: /launchpad/login, /launchpad/login/, and the per-site form [doc] --------------
+
+LOGIN_QUERY = {"client_id": CLIENT_ID, "redirect_uri": DEV_REDIRECT, "state": "st-1"}
+
+
+@pytest.mark.parametrize("path", ["/teamwork/launchpad/login", "/teamwork/launchpad/login/"])
+def test_both_spellings_of_the_login_page_show_it_and_take_its_decision(client: TestClient, path: str) -> None:
+    """The guide spells the page `/launchpad/login?...` and `/launchpad/login/?...` [doc]: both serve it, and the
+    consent form posts back to the spelling it was shown at."""
+    page = client.get(path, params=LOGIN_QUERY)
+    assert page.status_code == 200 and 'id="approve"' in page.text
+    assert f'action="{path}"' in page.text
+    decided = client.post(path, data={**LOGIN_QUERY, "decision": "approve"})
+    assert decided.status_code == 302
+    answer = query_of(decided.headers["location"])
+    assert answer["state"] == "st-1"
+    assert client.post(TOKEN_PATH, json=body(answer["code"])).status_code == 200
+
+
+def test_the_per_site_form_logs_into_that_sites_installation(client: TestClient) -> None:
+    """`https://acme.teamwork.com/launchpad/login` [doc], mapped to `/teamwork/sites/acme/launchpad/login`
+    (platforms.apply_endpoint_base_url): the page names the site, and the code is that site's installation."""
+    url = get_platform("teamwork").site_authorize_url("acme", "http://127.0.0.1")
+    assert url == "http://127.0.0.1/teamwork/sites/acme/launchpad/login"
+    for path in (url.removeprefix("http://127.0.0.1"), "/teamwork/sites/acme/launchpad/login/"):
+        page = client.get(path, params=LOGIN_QUERY)
+        assert (
+            page.status_code == 200 and '<p id="site">Site: acme</p>' in page.text and f'action="{path}"' in page.text
+        )
+    decided = client.post("/teamwork/sites/acme/launchpad/login", data={**LOGIN_QUERY, "decision": "approve"})
+    assert decided.status_code == 302
+    answer = client.post(TOKEN_PATH, json=body(query_of(decided.headers["location"])["code"])).json()
+    assert answer["installation"]["name"] == "acme"
+    assert (
+        answer["installation"]["apiEndPoint"]
+        == answer["installation"]["url"]
+        == "http://127.0.0.1/teamwork/sites/acme/"
+    )
+    www = client.post(TOKEN_PATH, json=body(platform_code(client, "teamwork"))).json()
+    assert www["installation"]["apiEndPoint"] == "http://127.0.0.1/teamwork/"  # the www form: no site
+
+
+def test_a_site_that_is_not_a_dns_label_is_refused(client: TestClient) -> None:
+    refused = client.get("/teamwork/sites/Not_A_Site/launchpad/login", params=LOGIN_QUERY)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert client.get("/komerza/sites/acme/auth/authorize", params=LOGIN_QUERY).status_code == 404  # Teamwork's only

@@ -92,11 +92,13 @@ def run_helper(args: Sequence[str], env: Mapping[str, str], timeout: float = 30)
 
 
 class LoginProcess:
-    """``login --no-browser`` in the background: read the authorize URL it prints, then wait for its end."""
+    """``login --no-browser`` in the background: read the authorize URL it prints, then wait for its end (a login
+    without a listener reads the address the browser landed on from its stdin: :meth:`paste`)."""
 
     def __init__(self, args: Sequence[str], env: Mapping[str, str]) -> None:
         self.proc = subprocess.Popen(
             [*HELPER, "login", "--no-browser", *args],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -129,6 +131,12 @@ class LoginProcess:
             status, _, err = self.finish()
             raise AssertionError(f"login printed no URL; exit {status}; stderr:\n{err}")
         return self._out[0].strip()
+
+    def paste(self, text: str) -> None:
+        """Type ``text`` and Enter into the helper's stdin, as a person pasting the landed address."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.close()
 
     def finish(self, timeout: float = 30) -> tuple[int, str, str]:
         """``(exit status, stdout after the URL line, stderr)``."""

@@ -129,6 +129,10 @@ def exchange(client: httpx.Client, client_id: str, secret: str, code: str, **ext
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DEV_REDIRECT = "http://127.0.0.1:8765/callback"
+#: The dev clients' https redirect URI: apaleo's only one (apaleo takes https only).
+DEV_HTTPS_REDIRECT = "https://example.com/oauth/callback"
+#: The redirect URI the helpers below use for each platform's dev client.
+DEV_REDIRECTS = {"teamwork": DEV_REDIRECT, "komerza": DEV_REDIRECT, "apaleo": DEV_HTTPS_REDIRECT}
 DEV = {
     "teamwork": ("sim-dev-teamwork-client", "sim-dev-teamwork-secret"),
     "komerza": ("sim-dev-komerza-client", "sim-dev-komerza-secret-" + "x" * 49),
@@ -142,8 +146,9 @@ AUTHORIZE_PATH = {
 
 
 def platform_authorize(client: httpx.Client, platform: str, client_id: str, **extra: str) -> httpx.Response:
-    """GET a platform's authorize page with the dev redirect URI (apaleo: code flow with its dev scopes)."""
-    params = {"client_id": client_id, "redirect_uri": DEV_REDIRECT, "state": "st-1"}
+    """GET a platform's authorize page with the dev redirect URI (apaleo: its https one, the code flow with its
+    dev scopes)."""
+    params = {"client_id": client_id, "redirect_uri": DEV_REDIRECTS[platform], "state": "st-1"}
     if platform == "apaleo":
         params.update(response_type="code", scope="openid offline_access account.read")
     return client.get(AUTHORIZE_PATH[platform], params={**params, **extra})
@@ -154,7 +159,7 @@ def platform_code(client: httpx.Client, platform: str, client_id: str | None = N
     client_id = client_id or DEV[platform][0]
     page = platform_authorize(client, platform, client_id, **extra)
     assert page.status_code == 200, page.text
-    form = {"client_id": client_id, "redirect_uri": DEV_REDIRECT, "state": "st-1", "decision": "approve"}
+    form = {"client_id": client_id, "redirect_uri": DEV_REDIRECTS[platform], "state": "st-1", "decision": "approve"}
     if platform == "apaleo":
         form.update(response_type="code", scope="openid offline_access account.read")
     form.update(extra)

@@ -61,3 +61,44 @@ def test_a_komerza_code_of_dots_is_not_removed_from_the_exchange_url() -> None:
         )
         sent = httpx.Request(request.method, request.url)
         assert sent.url.raw_path.endswith(b"/exchange/" + code.replace(".", "%2E").encode())
+
+
+def test_a_teamwork_site_host_keeps_its_site_under_the_simulator() -> None:
+    """`https://{site}.teamwork.com/launchpad/login` [doc] maps to `/teamwork/sites/{site}/...`; the www host and a
+    host of more labels (an EU site, `x.eu.teamwork.com`) keep the plain mapping; other platforms have no sites."""
+    base = "http://127.0.0.1:8787"
+    teamwork = get_platform("teamwork")
+    assert teamwork.site_authorize_url("acme") == "https://acme.teamwork.com/launchpad/login"
+    assert teamwork.site_authorize_url("acme", base) == f"{base}/teamwork/sites/acme/launchpad/login"
+    assert apply_endpoint_base_url("https://ACME.teamwork.com/x", "teamwork", base) == f"{base}/teamwork/sites/acme/x"
+    assert teamwork.authorize_endpoint(base) == f"{base}/teamwork/launchpad/login"
+    assert apply_endpoint_base_url("https://x.eu.teamwork.com/a", "teamwork", base) == f"{base}/teamwork/a"
+    assert apply_endpoint_base_url("https://acme.apaleo.com/a", "apaleo", base) == f"{base}/apaleo/a"
+
+
+def test_client_credentials_request_and_verdict() -> None:
+    """apaleo's simple clients: a client_credentials grant with HTTP Basic; a token is live, invalid_client and
+    unauthorized_client blame the client (its secret, or its kind), anything else tells nothing."""
+    apaleo = get_platform("apaleo")
+    request = apaleo.client_credentials_request(client_id="c", client_secret="s", endpoint_base_url="http://sim")
+    assert (request.method, request.url) == ("POST", "http://sim/apaleo/connect/token")
+    assert request.data == {"grant_type": "client_credentials"}
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"c:s").decode()
+    grant = apaleo.client_credentials
+    assert grant is not None
+    assert grant.verdict(200, b'{"access_token": "t"}').verdict == "live"
+    assert grant.verdict(200, b'{"token_type": "Bearer"}').verdict == "unknown"
+    assert grant.verdict(401, b'{"error": "invalid_client"}').field == "client_id or client_secret"
+    assert grant.verdict(400, b'{"error": "unauthorized_client"}').field == "client_kind"
+    assert grant.verdict(400, b'{"error": "invalid_scope"}').verdict == "unknown"
+    assert grant.verdict(503, b'{"error": "invalid_client"}').verdict == "unknown"
+    assert grant.verdict(401, b"<html>").verdict == "unknown"
+    assert get_platform("komerza").client_credentials is None
+    assert apaleo.redirect_rules.https_only and not get_platform("komerza").redirect_rules.https_only
+
+
+@given(status=st.integers(100, 599), body=st.binary(max_size=200))
+def test_a_client_credentials_verdict_never_raises(status: int, body: bytes) -> None:
+    grant = get_platform("apaleo").client_credentials
+    assert grant is not None
+    assert grant.verdict(status, body).verdict in ("live", "rejected", "unknown")

@@ -70,7 +70,7 @@ def test_errors_name_the_stack_file_key_path() -> None:
         "Pulumi.yaml for the fields)",
     ]
     assert problems([item(site="acme")]) == [
-        "kustomer:registeredClients[0].site: is not a field of apaleo clients (their own fields: client_code); remove it",
+        "kustomer:registeredClients[0].site: is not a field of apaleo clients (their own fields: client_code, client_kind); remove it",
     ]
     assert problems([item(redirectUris=None)]) == [
         "kustomer:registeredClients[0].redirectUris: must list at least one redirect URI registered on apaleo: its "

@@ -1,9 +1,15 @@
-"""apaleo's identity server: the token endpoint of the authorization code flow, and the account endpoint.
+"""apaleo's identity server: token, discovery, keys, userinfo and revocation endpoints, and the account endpoint.
 
-Source: apaleo's "Authorization code grant" doc (`POST /connect/token`, form body, client authentication by
+Sources: apaleo's "Authorization code grant" doc (`POST /connect/token`, form body, client authentication by
 HTTP Basic or in the body, `offline_access` for a refresh token, `expires_in: 3600`, an `id_token` with
-`openid`), RFC 6749 for everything it leaves to the standard (errors §5.2, refresh §6, codes §4.1.2/§4.1.3),
-and the seed `apaleo-connect-client-registration.txt` for the connect clients themselves.
+`openid`); apaleo's "OAuth 2.0 and OpenID connect basics" (the endpoints `https://identity.apaleo.com/connect/
+{authorize,token,introspect,revocation,endsession,deviceauthorization}`, revocation "only applicable to the
+authorization code grant flow", the token endpoint taking "auth code, refresh token, client credentials", and
+OpenID Connect's userinfo and discovery); IdentityServer4's route table (`Constants.ProtocolRoutePaths`:
+`.well-known/openid-configuration`, its `/jwks`, `connect/userinfo`, `connect/revocation`) [3p: the server
+whose layout apaleo's endpoints follow]; apaleo's "Register an OAuth simple client (custom) app" (simple clients,
+no redirect URI); RFC 6749 (errors §5.2, refresh §6, client credentials §4.4), RFC 7009 (revocation), OpenID
+Connect Core and Discovery 1.0; and the seed `apaleo-connect-client-registration.txt` for connect clients.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from .. import rules as sim_rules
 from ..bearer import bearer_token
@@ -21,7 +27,7 @@ from ..errors import OAuthError, PlatformError
 from ..routers.oauth import Form, Params
 from . import rules
 from .consent import Platforms
-from .state import Client, ClientProblem, CodeProblem, PlatformState
+from .state import Client, ClientProblem, CodeProblem, PlatformState, Token
 
 __all__ = ["router"]
 
@@ -125,11 +131,41 @@ def _tokens(
             "iat": now,
             "exp": now + rules.APALEO_ACCESS_TOKEN_TTL_S,
             "auth_time": now,
+            "at_hash": rules.at_hash(access),  # OpenID Connect Core §3.1.3.6
         }
         if nonce:
             claims["nonce"] = nonce  # OpenID Connect Core §2
-        answer["id_token"] = rules.hs256_jwt(claims, secret.encode())
+        # RS256 with the key the JWKS publishes [doc: apaleo's OpenID Connect endpoints; 3p: IdentityServer4].
+        answer["id_token"] = rules.rs256_jwt(claims, rules.signing_key())
     return answer
+
+
+def _client_credentials_grant(platforms: PlatformState, client: Client, values: Mapping[str, str]) -> dict[str, Any]:
+    """RFC 6749 §4.4 for a simple client [doc: apaleo]: an access token of its registered scopes (or the asked
+    subset), one hour, no refresh token (§4.4.3) and no id token: there is no user."""
+    user_scopes = rules.APALEO_USER_SCOPES
+    requested = sim_rules.split_scopes(values.get("scope", ""))
+    if requested:
+        outside = [s for s in requested if s not in client.scopes or s in user_scopes]
+        if outside:  # RFC 6749 §5.2 invalid_scope; openid and offline_access need a user [3p: IdentityServer]
+            raise OAuthError(400, "invalid_scope", f"scopes not allowed for this client's grant: {' '.join(outside)}")
+        scopes = requested
+    else:
+        scopes = [s for s in client.scopes if s not in user_scopes]
+    access = platforms.issue_token(
+        PLATFORM,
+        client.client_id,
+        secrets.token_urlsafe(32),
+        kind="access",
+        scopes=scopes,
+        ttl_s=rules.APALEO_ACCESS_TOKEN_TTL_S,
+    )
+    return {
+        "access_token": access,
+        "expires_in": rules.APALEO_ACCESS_TOKEN_TTL_S,
+        "token_type": "Bearer",
+        "scope": " ".join(scopes),
+    }
 
 
 def _grant(request: Request, form: Params, platforms: PlatformState) -> dict[str, Any]:
@@ -142,6 +178,18 @@ def _grant(request: Request, form: Params, platforms: PlatformState) -> dict[str
     grant_type = values.get("grant_type")
     if not grant_type:
         raise OAuthError(400, "invalid_request", "grant_type is required")
+    simple = client.kind == rules.APALEO_SIMPLE
+    if grant_type == "client_credentials":
+        # Simple clients ("custom apps") use client credentials; connect clients ("store apps") the code flow
+        # [doc: apaleo "Register an OAuth simple client (custom) app"; seed: connect clients]. RFC 6749 §5.2:
+        # "The authenticated client is not authorized to use this authorization grant type."
+        if not simple:
+            raise OAuthError(
+                400, "unauthorized_client", "This client is a connect client: use the authorization code flow"
+            )
+        return _client_credentials_grant(platforms, client, values)
+    if simple and grant_type in ("authorization_code", "refresh_token"):
+        raise OAuthError(400, "unauthorized_client", "This client is a simple client: use client_credentials")
     if grant_type == "authorization_code":  # RFC 6749 §4.1.3
         code = _required(values, "code")
         redirect_uri = _required(values, "redirect_uri")  # sent at authorize, so required here (§4.1.3)
@@ -185,13 +233,10 @@ def _grant(request: Request, form: Params, platforms: PlatformState) -> dict[str
         return _tokens(
             request, platforms, client, secret, granted=spent.scopes, access_scopes=scopes, family=spent.family
         )
-    if grant_type == "client_credentials":
-        # Connect clients ("store apps") use the code flow; client credentials are for simple clients [doc].
-        raise OAuthError(400, "unauthorized_client", "This client is a connect client: use the authorization code flow")
     raise OAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
 
-@router.post("/connect/token")
+@router.post(rules.APALEO_PATHS["token_endpoint"])
 def token(request: Request, form: Form, platforms: Platforms) -> JSONResponse:
     """Exchange a code or a refresh token; every answer carries `Cache-Control: no-store` (RFC 6749 §5.1)."""
     try:
@@ -221,3 +266,95 @@ def current_account(request: Request, platforms: Platforms) -> dict[str, Any]:
     if rules.APALEO_ACCOUNT_SCOPE not in held.scopes:
         raise _bearer_error(403, "insufficient_scope", f"The access token lacks the {rules.APALEO_ACCOUNT_SCOPE} scope")
     return {"code": "SIM", "name": "Simulator Hotels", "type": "Sandbox", "location": {"countryCode": "DE"}}
+
+
+# --- OpenID Connect: discovery, keys, userinfo; and revocation ---------------------------------------------
+
+
+def _endpoint(request: Request, path: str) -> str:
+    """An endpoint of this identity server: the issuer and the path of the real one (IdentityServer4's routes)."""
+    return issuer(request) + path
+
+
+@router.get(rules.APALEO_DISCOVERY_PATH)
+def discovery(request: Request) -> JSONResponse:
+    """The discovery document (OpenID Connect Discovery 1.0 §3; its URL: the issuer + this path, §4) [doc: apaleo's
+    OpenID Connect endpoints; 3p: IdentityServer4's routes]. It lists only what the simulator serves."""
+    document = {
+        "issuer": issuer(request),
+        **{name: _endpoint(request, path) for name, path in rules.APALEO_PATHS.items()},
+        "scopes_supported": [rules.APALEO_OPENID, rules.APALEO_REFRESH_SCOPE, rules.APALEO_ACCOUNT_SCOPE],
+        "claims_supported": ["sub"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [rules.APALEO_SIGNING_ALG],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": [sim_rules.CODE_CHALLENGE_METHOD],
+        "request_parameter_supported": False,
+    }
+    return JSONResponse(document)
+
+
+@router.get(rules.APALEO_PATHS["jwks_uri"])
+def jwks() -> JSONResponse:
+    """The keys that verify id tokens (RFC 7517 §5), at IdentityServer4's path [3p]; one RS256 key [ours]."""
+    return JSONResponse({"keys": [rules.signing_key().jwk()]})
+
+
+def _userinfo_token(request: Request, platforms: PlatformState, form_token: str | None) -> Token:
+    value = bearer_token(request.headers.get("authorization")) or form_token
+    held = platforms.resolve(PLATFORM, value) if value else None
+    if held is None:
+        raise _bearer_error(401, "invalid_token", "The access token is missing, unknown or expired")
+    if rules.APALEO_OPENID not in held.scopes:  # OpenID Connect Core §5.3: a token of an OpenID request
+        raise _bearer_error(403, "insufficient_scope", "The access token lacks the openid scope")
+    return held
+
+
+def _claims() -> dict[str, Any]:
+    # The user's claims: `sub` as in the id token (OpenID Connect Core §5.3.2) [ours: apaleo's other claims are
+    # not documented, so none is made up].
+    return {"sub": USER_ID}
+
+
+@router.get(rules.APALEO_PATHS["userinfo_endpoint"])
+def userinfo(request: Request, platforms: Platforms) -> JSONResponse:
+    """Who the access token's user is (OpenID Connect Core §5.3) [doc: apaleo's OpenID Connect endpoints]."""
+    _userinfo_token(request, platforms, None)
+    return JSONResponse(_claims(), headers={"Cache-Control": "no-store"})
+
+
+@router.post(rules.APALEO_PATHS["userinfo_endpoint"])
+def userinfo_post(request: Request, form: Form, platforms: Platforms) -> JSONResponse:
+    """The same by POST; the token in the header or the form body (RFC 6750 §2.2; OIDC Core §5.3.1)."""
+    _userinfo_token(request, platforms, form.values.get("access_token") if form.problem is None else None)
+    return JSONResponse(_claims(), headers={"Cache-Control": "no-store"})
+
+
+@router.post(rules.APALEO_PATHS["revocation_endpoint"])
+def revocation(request: Request, form: Form, platforms: Platforms) -> Response:
+    """Revoke an access or refresh token (RFC 7009). The client authenticates as at the token endpoint
+    (§2.1); an unknown token, or one of another client, is answered 200 all the same (§2.2); a refresh token
+    takes its grant's access tokens with it (§2.1). "Only applicable to the authorization code grant flow" [doc:
+    apaleo], so a simple client is refused [ours: its error, `unauthorized_client`]."""
+    if form.problem is not None:
+        raise OAuthError(400, "invalid_request", form.problem)
+    values = form.values
+    client, _secret = _authenticate(platforms, values, request.headers.get("authorization"))
+    if form.repeated:
+        raise OAuthError(400, "invalid_request", f"parameters sent more than once: {', '.join(sorted(form.repeated))}")
+    token = values.get("token")
+    if not token:
+        raise OAuthError(400, "invalid_request", "token is required")
+    hint = values.get("token_type_hint")
+    if hint is not None and hint not in rules.REVOCATION_HINTS:
+        raise OAuthError(
+            400, "unsupported_token_type", f"token_type_hint must be one of {', '.join(rules.REVOCATION_HINTS)}"
+        )
+    if client.kind not in rules.APALEO_REVOKING_KINDS:
+        raise OAuthError(400, "unauthorized_client", "Revocation is for the authorization code flow's tokens")
+    platforms.revoke(PLATFORM, client.client_id, token)
+    return Response(status_code=200, headers=dict(sim_rules.TOKEN_RESPONSE_HEADERS))

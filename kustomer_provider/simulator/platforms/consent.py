@@ -10,6 +10,7 @@ URI (RFC 6749 §4.1.2.1). Later errors go back to the redirect URI where the pla
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -104,6 +105,8 @@ def check_authorize(spec: PlatformSpec, platforms: PlatformState, pairs: Sequenc
     client = platforms.client(spec.name, client_id)
     if client is None:
         raise _error_page(spec.unknown_client_error, f"No {spec.title} app has the client id {client_id}")
+    if client.kind != rules.CONNECT:  # a simple client uses client credentials only [doc: apaleo]
+        raise _error_page("unauthorized_client", f"A {client.kind} client cannot use the authorization code flow")
     redirect_uri = values.get("redirect_uri", "")
     if not redirect_uri:  # required [doc: all three]
         raise _error_page("invalid_request", "redirect_uri is required")
@@ -111,6 +114,11 @@ def check_authorize(spec: PlatformSpec, platforms: PlatformState, pairs: Sequenc
     # registered redirect URLs" [doc]; Teamwork lists them in the Credentials tab [doc] (exact match ours).
     if redirect_uri not in client.redirect_uris:
         raise _error_page("invalid_request", "redirect_uri is not registered for this client")
+    # The platform's own rules hold here too, whatever a state file kept: apaleo never redirects to a URI
+    # that is not https [seed: apaleo-connect-client-registration.txt, line 21].
+    problem = rules.redirect_uri_problem(spec.name, redirect_uri)
+    if problem is not None:
+        raise _error_page("invalid_request", f"redirect_uri {problem}")
     state = values.get("state")
 
     def refuse(error: str, description: str) -> _Refused:
@@ -175,7 +183,9 @@ def _send_back(spec: PlatformSpec, redirect_uri: str, params: dict[str, str], st
     return HTMLResponse(page)
 
 
-def _approve(spec: PlatformSpec, platforms: PlatformState, checked: AuthorizeRequest, stores: list[str]) -> Response:
+def _approve(
+    spec: PlatformSpec, platforms: PlatformState, checked: AuthorizeRequest, stores: list[str], site: str | None
+) -> Response:
     code = platforms.issue_code(
         spec.name,
         checked.client.client_id,
@@ -184,18 +194,20 @@ def _approve(spec: PlatformSpec, platforms: PlatformState, checked: AuthorizeReq
         stores=stores,
         code_challenge=checked.code_challenge,
         nonce=checked.nonce,
+        site=site,
     )
     return _send_back(spec, checked.redirect_uri, {"code": code}, checked.state)
 
 
-def consent_page(spec: PlatformSpec, checked: AuthorizeRequest, action: str) -> str:
-    """The consent page: the app, the platform, the scopes, the stores (Komerza) and Approve / Deny."""
+def consent_page(spec: PlatformSpec, checked: AuthorizeRequest, action: str, site: str | None = None) -> str:
+    """The consent page: the app, the platform (and site), the scopes, the stores (Komerza) and Approve / Deny."""
     esc = html.escape
     title = checked.client.name or checked.client.client_id
     hidden = "\n".join(
         f'    <input type="hidden" name="{name}" value="{esc(value)}">' for name, value in checked.fields.items()
     )
     scopes = "\n".join(f"    <li>{esc(scope)}</li>" for scope in checked.scopes) or "    <li>(none)</li>"
+    site_line = f'  <p id="site">Site: {esc(site)}</p>\n' if site else ""
     stores = ""
     if spec.choose_stores:
         boxes = "\n".join(
@@ -209,7 +221,7 @@ def consent_page(spec: PlatformSpec, checked: AuthorizeRequest, action: str) -> 
 <body>
   <h1>Authorize {esc(title)}</h1>
   <p id="platform">{esc(spec.title)} (simulated)</p>
-  <p><span id="app">{esc(title)}</span> asks for these permissions:</p>
+{site_line}  <p><span id="app">{esc(title)}</span> asks for these permissions:</p>
   <ul id="scopes">
 {scopes}
   </ul>
@@ -238,28 +250,52 @@ FormPairs = Annotated[list[tuple[str, str]] | None, Depends(_form_pairs)]
 
 
 def authorize_router(spec: PlatformSpec) -> APIRouter:
-    """`GET` and `POST` of one platform's authorize page."""
+    """`GET` and `POST` of one platform's authorize page, at each of its spellings (and per site, where the
+    platform has a per-site form)."""
     router = APIRouter(prefix=f"/{spec.name}", tags=[spec.name])
-    action = f"/{spec.name}{spec.authorize_path}"
+    paths = (spec.authorize_path, *spec.authorize_aliases)
+    for index, path in enumerate(paths):
+        suffix = "" if index == 0 else f"_{index}"
+        _add_routes(router, spec, path, f"{spec.name}_authorize{suffix}", per_site=False)
+        if spec.per_site:
+            _add_routes(router, spec, f"/sites/{{site}}{path}", f"{spec.name}_site_authorize{suffix}", per_site=True)
+    return router
 
-    @router.get(spec.authorize_path, response_model=None, name=f"{spec.name}_authorize")
-    def authorize(request: Request, context: Context, platforms: Platforms) -> Response:
+
+_SITE = re.compile(rules.TEAMWORK_SITE_PATTERN)
+
+
+def _site_of(spec: PlatformSpec, site: str | None) -> str | None:
+    """The site of a per-site page, checked: one DNS label [ours]."""
+    if site is not None and _SITE.fullmatch(site) is None:
+        raise _error_page("invalid_request", f"No {spec.title} site {site!r}: a site is one lowercase DNS label")
+    return site
+
+
+def _add_routes(router: APIRouter, spec: PlatformSpec, path: str, name: str, *, per_site: bool) -> None:
+    """One spelling of the authorize page: its `GET` (the consent page) and its `POST` (the decision)."""
+
+    def action(site: str | None) -> str:
+        return f"/{spec.name}" + (path.replace("{site}", site) if site else path)
+
+    def show(request: Request, context: Context, platforms: PlatformState, site: str | None) -> Response:
         """The consent page, or with auto-consent a redirect with a code at once (every store granted)."""
         try:
+            site = _site_of(spec, site)
             checked = check_authorize(spec, platforms, request.query_params.multi_items())
         except _Refused as refused:
             return refused.response
         if context.faults.auto_consent:
             every_store = [sid for sid, _ in rules.KOMERZA_STORES] if spec.choose_stores else []
-            return _approve(spec, platforms, checked, every_store)
-        return HTMLResponse(consent_page(spec, checked, action))
+            return _approve(spec, platforms, checked, every_store, site)
+        return HTMLResponse(consent_page(spec, checked, action(site), site))
 
-    @router.post(spec.authorize_path, response_model=None, name=f"{spec.name}_authorize_decision")
-    def decide(pairs: FormPairs, platforms: Platforms) -> Response:
+    def decide(pairs: list[tuple[str, str]] | None, platforms: PlatformState, site: str | None) -> Response:
         """The consent form's answer: approve (a code) or deny (`error=access_denied`)."""
         if pairs is None:
             return _error_page("invalid_request", "The consent form must be application/x-www-form-urlencoded").response
         try:
+            site = _site_of(spec, site)
             checked = check_authorize(spec, platforms, pairs)
         except _Refused as refused:
             return refused.response
@@ -274,6 +310,24 @@ def authorize_router(spec: PlatformSpec) -> APIRouter:
             stores = [value for name, value in pairs if name == "store" and value in known]
             if not stores:  # the user picks which stores to grant [seed]; none is no grant [ours]
                 return _error_page("invalid_request", "Choose at least one store to grant").response
-        return _approve(spec, platforms, checked, stores)
+        return _approve(spec, platforms, checked, stores, site)
 
-    return router
+    if per_site:
+
+        @router.get(path, response_model=None, name=name)
+        def authorize_site(site: str, request: Request, context: Context, platforms: Platforms) -> Response:
+            return show(request, context, platforms, site)
+
+        @router.post(path, response_model=None, name=f"{name}_decision")
+        def decide_site(site: str, pairs: FormPairs, platforms: Platforms) -> Response:
+            return decide(pairs, platforms, site)
+
+        return
+
+    @router.get(path, response_model=None, name=name)
+    def authorize(request: Request, context: Context, platforms: Platforms) -> Response:
+        return show(request, context, platforms, None)
+
+    @router.post(path, response_model=None, name=f"{name}_decision")
+    def decide_here(pairs: FormPairs, platforms: Platforms) -> Response:
+        return decide(pairs, platforms, None)

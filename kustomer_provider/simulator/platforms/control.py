@@ -23,7 +23,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/_sim/platforms", tags=["control"], dependencies=[Depends(guard_control)])
 
-FIELDS = frozenset({"client_id", "client_secret", "redirect_uris", "scopes", "allowed_origins", "name"})
+FIELDS = frozenset({"client_id", "client_secret", "redirect_uris", "scopes", "allowed_origins", "name", "kind"})
 
 
 def _spec(platform: str) -> PlatformSpec:
@@ -61,9 +61,15 @@ def _registration(spec: PlatformSpec, body: Any) -> dict[str, Any]:
     if body is INVALID_JSON or not isinstance(body, dict):
         raise JsonApiError(400, "invalid_json", "The request body must be a JSON object")
     errors = [bad_field(f"/{name}", f"unknown key: {name}") for name in body if name not in FIELDS]
-    if "redirect_uris" not in body:
+    kind = body.get("kind", spec.client_kinds[0])
+    if kind not in spec.client_kinds:  # apaleo: connect or simple clients [seed][doc]; the others: one kind
+        errors.append(bad_field("/kind", f"{spec.title} registers {' or '.join(spec.client_kinds)} clients"))
+    simple = kind == rules.APALEO_SIMPLE
+    if "redirect_uris" not in body and not simple:
         errors.append(bad_field("/redirect_uris", "redirect_uris is required (an array, maybe empty)"))
     uris = _strings(body, "redirect_uris", errors)
+    if simple and uris:  # a simple client has no redirect URI [doc: apaleo "Register an OAuth simple client"]
+        errors.append(bad_field("/redirect_uris", "an apaleo simple client has no redirect URI"))
     for index, uri in enumerate(uris):
         problem = rules.redirect_uri_problem(spec.name, uri)
         if problem:
@@ -95,6 +101,7 @@ def _registration(spec: PlatformSpec, body: Any) -> dict[str, Any]:
         "scopes": scopes,
         "allowed_origins": origins,
         "name": name,
+        "kind": kind,
     }
 
 

@@ -1,4 +1,4 @@
-"""Komerza's OAuth2: the code exchange and a stores endpoint that accepts the issued key.
+"""Komerza's OAuth2: the code exchange, and two documented API endpoints that take the issued key.
 
 Source: the seed `komerza-oauth2-overview.txt` (JWT key valid until revoked, single-use one-minute code,
 at most 10 redirect URLs) and Komerza's "Exchange Code" doc (`GET /oauth2/{appId}/exchange/{code}`, headers
@@ -84,12 +84,27 @@ def _authenticated(request: Request, platforms: Platforms) -> Token:
     return token
 
 
-@router.get("/stores")
-def stores(request: Request, platforms: Platforms) -> dict[str, Any]:
-    """The stores the user granted to this key; needs the `stores.read` permission [ours: path and answer]."""
+@router.get("/user")
+def user(request: Request, platforms: Platforms) -> dict[str, Any]:
+    """The key's user, with the stores it may use [doc: Komerza "Get user", `GET https://api.komerza.com/user`,
+    answering the user with its `stores`]. The doc names no permission for it [ours: any live key]; the stores
+    are those the user granted to this key, and the other fields of the documented answer are left out [ours]."""
+    token = _authenticated(request, platforms)
+    names = dict(rules.KOMERZA_STORES)
+    stores = [{"id": sid, "name": names[sid]} for sid in token.stores if sid in names]
+    data = {"id": USER_ID, "userName": "simulator", "stores": stores}
+    return {"success": True, "message": "User", "code": "success", "data": data}
+
+
+@router.get("/stores/{store_id}")
+def store(store_id: str, request: Request, platforms: Platforms) -> dict[str, Any]:
+    """One store granted to this key [doc: Komerza "Get store by ID", `GET /stores/{storeId}`, "Requires the
+    stores.view permission"; the exchange doc: the key "grants access only to the stores the user authorized"].
+    Another store is answered 404 `store_not_found` [ours: the code]."""
     token = _authenticated(request, platforms)
     if rules.KOMERZA_STORES_SCOPE not in token.scopes:
         raise error(403, "insufficient_scope", f"This key lacks the {rules.KOMERZA_STORES_SCOPE} permission")
     names = dict(rules.KOMERZA_STORES)
-    data = [{"id": sid, "name": names[sid]} for sid in token.stores if sid in names]
-    return {"success": True, "message": "Stores", "code": "success", "data": data}
+    if store_id not in token.stores or store_id not in names:
+        raise error(404, rules.KOMERZA_STORE_NOT_FOUND, f"No store {store_id} for this key")
+    return {"success": True, "message": "Store", "code": "success", "data": {"id": store_id, "name": names[store_id]}}

@@ -47,6 +47,13 @@ class PlatformSpec:
     secret_length: int | None = None
     #: The `error` of an unknown client at authorize [ours: Komerza's documented `app_not_found` reused].
     unknown_client_error: str = "invalid_client"
+    #: Other spellings of the authorize path that the platform serves too (Teamwork's trailing slash [doc]).
+    authorize_aliases: tuple[str, ...] = ()
+    #: The authorize page is also served per site, `https://{site}.<host>/<path>` (Teamwork [doc]), under
+    #: `/<name>/sites/{site}` (``platforms.apply_endpoint_base_url``).
+    per_site: bool = False
+    #: The kinds of client a dashboard registers (`rules.CLIENT_KINDS`): the first is the default.
+    client_kinds: tuple[str, ...] = (rules.CONNECT,)
 
 
 PLATFORMS: Final[dict[str, PlatformSpec]] = {
@@ -58,6 +65,11 @@ PLATFORMS: Final[dict[str, PlatformSpec]] = {
         new_secret=rules.new_client_secret,
         page_for_other_schemes=True,
         allowed_origins=True,
+        # The guide spells the login page both ways, `/launchpad/login?...` and `/launchpad/login/?...`, and
+        # has a per-site form `https://{site}.teamwork.com/launchpad/login` [doc: Teamwork "App Login Flow"].
+        authorize_aliases=("/launchpad/login/",),
+        per_site=True,
+        client_kinds=rules.CLIENT_KINDS["teamwork"],
     ),
     "komerza": PlatformSpec(
         name="komerza",
@@ -69,16 +81,18 @@ PLATFORMS: Final[dict[str, PlatformSpec]] = {
         max_redirect_uris=rules.KOMERZA_MAX_REDIRECT_URIS,
         secret_length=rules.KOMERZA_SECRET_LENGTH,
         unknown_client_error="app_not_found",
+        client_kinds=rules.CLIENT_KINDS["komerza"],
     ),
     "apaleo": PlatformSpec(
         name="apaleo",
         title="apaleo",
-        authorize_path="/connect/authorize",  # [doc: apaleo "Authorization code grant"]
+        authorize_path=rules.APALEO_PATHS["authorization_endpoint"],  # [doc: apaleo "Authorization code grant"]
         code_ttl_s=rules.APALEO_CODE_TTL_S,
         new_secret=rules.new_client_secret,
         scopes_in_request=True,
         response_type="code",
         pkce=True,  # [ours: apaleo's identity server is IdentityServer, which supports RFC 7636; its docs are silent]
         redirect_errors=True,
+        client_kinds=rules.CLIENT_KINDS["apaleo"],
     ),
 }

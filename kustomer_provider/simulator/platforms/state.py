@@ -36,6 +36,8 @@ class Client:
     created_at: float = 0.0
     secret_created_at: float = 0.0
     builtin: bool = False
+    #: `connect` (the code flow) or, on apaleo, `simple` (client credentials, no redirect URI) [doc].
+    kind: str = rules.CONNECT
 
     def view(self) -> dict[str, Any]:
         """The control API's view: everything but the secret (its fingerprint instead)."""
@@ -47,6 +49,7 @@ class Client:
             "scopes": list(self.scopes),
             "allowed_origins": list(self.allowed_origins),
             "builtin": self.builtin,
+            "kind": self.kind,
             "secret_fingerprint": sim_rules.fingerprint_of_hash(self.secret_hash),
             "created_at": iso(self.created_at),
             "secret_created_at": iso(self.secret_created_at),
@@ -66,6 +69,8 @@ class Code:
     code_challenge: str | None = None
     nonce: str | None = None
     used_at: float | None = None
+    #: The site of a per-site login form (Teamwork's `https://{site}.teamwork.com/launchpad/login` [doc]).
+    site: str | None = None
 
 
 @dataclass
@@ -153,7 +158,7 @@ class PlatformState:
                 platform=platform,
                 client_id=dev.client_id,
                 secret_hash=_hash(dev.client_secret),
-                redirect_uris=list(rules.DEV_REDIRECT_URIS),
+                redirect_uris=list(rules.dev_redirect_uris(platform)),
                 scopes=list(dev.scopes),
                 name=f"Simulator dev client ({PLATFORMS[platform].title})",
                 created_at=now,
@@ -183,6 +188,7 @@ class PlatformState:
         scopes: list[str],
         allowed_origins: list[str],
         name: str,
+        kind: str = rules.CONNECT,
     ) -> tuple[Client, str, bool]:
         """Add a client, or replace the one of that id: `(client, its secret, created)`."""
         spec = PLATFORMS[platform]
@@ -201,6 +207,7 @@ class PlatformState:
                 name=name or client_id,
                 created_at=now,
                 secret_created_at=now,
+                kind=kind,
             )
             return self._clients[(platform, client_id)], secret, created
 
@@ -243,6 +250,7 @@ class PlatformState:
         stores: Sequence[str] = (),
         code_challenge: str | None = None,
         nonce: str | None = None,
+        site: str | None = None,
     ) -> str:
         """A fresh, single-use code valid for the platform's code lifetime."""
         with self._store.transaction():
@@ -258,6 +266,7 @@ class PlatformState:
                 expires_at=now + PLATFORMS[platform].code_ttl_s,
                 code_challenge=code_challenge,
                 nonce=nonce,
+                site=site,
             )
             return code
 
@@ -350,6 +359,21 @@ class PlatformState:
                 return None
             del self._tokens[hashed]
             return token
+
+    def revoke(self, platform: str, client_id: str, value: str) -> bool:
+        """Revoke a token of this client (RFC 7009 §2.1); a refresh token takes the tokens of its grant with it.
+
+        False when the value is no live token of the client: the caller answers 200 all the same (§2.2)."""
+        with self._store.transaction():
+            token = self._tokens.get(_hash(value))
+            if token is None or token.platform != platform or token.client_id != client_id:
+                return False
+            del self._tokens[_hash(value)]
+            if token.kind == "refresh" and token.family is not None:
+                # "...SHOULD also invalidate all access tokens based on the same authorization grant" (§2.1).
+                family = token.family
+                self._tokens = {h: t for h, t in self._tokens.items() if t.family != family}
+            return True
 
     def _housekeeping(self, now: float) -> None:
         """Forget codes long past their end, and expired tokens, so the state does not pile up."""

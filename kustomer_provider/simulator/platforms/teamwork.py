@@ -44,9 +44,11 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
-def site_url(request: Request) -> str:
-    """The simulated site: `<simulator>/teamwork/`; the installation's `apiEndPoint` and `url` [ours: values]."""
-    return str(request.base_url).rstrip("/") + "/teamwork/"
+def site_url(request: Request, site: str | None = None) -> str:
+    """The simulated site: `<simulator>/teamwork/`, or for a per-site login `<simulator>/teamwork/sites/{site}/`
+    (the mapping of `https://{site}.teamwork.com/`); the installation's `apiEndPoint` and `url` [ours: values]."""
+    base = str(request.base_url).rstrip("/") + "/teamwork/"
+    return f"{base}sites/{site}/" if site else base
 
 
 def _fields(request: Request, body: bytes) -> dict[str, str]:
@@ -104,12 +106,13 @@ def token(request: Request, body: RawBody, platforms: Platforms) -> dict[str, An
         ttl_s=None,
         family=family,
     )
-    site = site_url(request)
+    # A code from a site's own login form is that site's installation [doc: the per-site form; ours: values].
+    site = site_url(request, grant.site)
     return {
         "access_token": access,
         "installation": {
             "id": INSTALLATION_ID,
-            "name": "Simulator Site",
+            "name": grant.site or "Simulator Site",
             "region": "US",
             "apiEndPoint": site,
             "url": site,

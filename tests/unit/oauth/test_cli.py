@@ -134,9 +134,14 @@ def test_missing_inputs_exit_2_with_the_ways_to_give_them(tmp_path: Path) -> Non
     assert "KUSTOMER_CLIENT_SECRET" in err.getvalue()
     err = io.StringIO()
     args = ["login", "--from-stack", "--outputs-file", str(tmp_path / "o.json")]
-    (tmp_path / "o.json").write_text(json.dumps(stack_outputs(redirectUris=["https://example.com/cb"])))
+    (tmp_path / "o.json").write_text(json.dumps(stack_outputs(redirectUris=[])))
     assert main(args, environ={}, stdout=io.StringIO(), stderr=err) == 2
-    assert "registers no loopback redirect URI (it has: https://example.com/cb)" in err.getvalue()
+    assert "registers no redirect URI" in err.getvalue()
+    # Only an https redirect URI: nothing can listen there, so login asks for the pasted address; none comes.
+    err = io.StringIO()
+    (tmp_path / "o.json").write_text(json.dumps(stack_outputs(redirectUris=["https://example.com/cb"])))
+    assert main(args, environ={}, stdout=io.StringIO(), stderr=err, stdin=io.StringIO("")) == 2
+    assert "paste it here" in err.getvalue() and "No answer was pasted: stdin ended" in err.getvalue()
     with pytest.raises(SystemExit) as exit_info:
         main(["login", "--timeout", "0"], environ={}, stdout=io.StringIO(), stderr=io.StringIO())
     assert exit_info.value.code == 2
