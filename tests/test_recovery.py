@@ -102,6 +102,27 @@ def test_an_up_killed_after_the_register_committed_takes_its_version_over_on_the
     assert sorted(engine.up().ops("same")) == sorted([APP, INSTALLS, SECRET])
 
 
+def test_an_update_killed_after_the_register_committed_takes_the_new_version_over(
+    make_engine: EngineFactory, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine({"kustomer:apps": dev_apps(adoptExisting=False)})
+    engine.up()
+    engine.config["kustomer:apps"] = dev_apps(adoptExisting=False, version="1.0.1", title="StackOne link, v2")
+    simulator.set_faults(latency_ms=1500)
+    with ProviderKiller(lambda: "1.0.1" in registered(simulator)) as killer:
+        assert not engine.up(check=False).ok
+    assert killer.killed and engine.state.by_name(APP).outputs["version"] == "1.0.0"  # the update never ended
+    simulator.set_faults(latency_ms=0)
+    since = simulator.last_request()
+
+    result = engine.up()
+
+    assert APP in result.ops("update") and REGISTER not in writes_since(simulator, since)
+    assert list(registered(simulator)) == ["1.0.0", "1.0.1"]
+    assert engine.state.by_name(APP).outputs["version"] == "1.0.1"
+    assert token_status_for(simulator, result.outputs["apps"][APP]) == 200
+
+
 def test_after_a_destroy_a_plain_up_takes_its_own_version_back(
     make_engine: EngineFactory, simulator: SimulatorProcess
 ) -> None:
