@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from . import assumptions
 from .answers import AvailableApp
+from .fields import check_owner_marker
 from .versions import SemVer
 
 __all__ = ["Claim", "OwnerView", "marker_of", "newest", "owner_marker", "same_app", "with_marker"]
@@ -62,10 +63,20 @@ def with_marker(definition: Mapping[str, Any], marker: str | None) -> dict[str, 
 
 
 def marker_of(version: AvailableApp) -> str | None:
-    """The owner marker a registered version carries, if any."""
+    """The owner marker a registered version carries, if any.
+
+    Only a well-formed marker counts (one line, ``<project>/<stack>/<resource name>``, as this provider writes
+    them): anything else under the key, written by someone else, says nothing of an owner and never reaches a
+    message.
+    """
     meta = version.attributes.get("meta")
     marker = meta.get(assumptions.OWNER_MARKER_META_KEY) if isinstance(meta, dict) else None
-    return marker if isinstance(marker, str) and marker else None
+    if not isinstance(marker, str):
+        return None
+    try:
+        return check_owner_marker(marker)
+    except ValueError:
+        return None
 
 
 def same_app(version: AvailableApp, app: str) -> bool:

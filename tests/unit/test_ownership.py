@@ -41,10 +41,19 @@ def test_the_marker_names_project_stack_and_resource_and_goes_into_meta() -> Non
     assert "meta" not in DEFINITION  # the input is not changed
 
 
-@given(meta=json_values)
-def test_any_meta_in_an_answer_reads_as_a_marker_or_none(meta: Any) -> None:
+markers_from_anybody = st.one_of(
+    st.text(max_size=30), st.builds("/".join, st.lists(st.text(min_size=1, max_size=8), min_size=3, max_size=4))
+)
+
+
+@given(meta=json_values | st.fixed_dictionaries({"pulumiOwner": markers_from_anybody}))
+def test_any_meta_in_an_answer_reads_as_a_well_formed_marker_or_none(meta: Any) -> None:
     found = marker_of(registered({**DEFINITION, "meta": meta}))
-    assert found is None or (isinstance(meta, dict) and found == meta["pulumiOwner"])
+    if found is not None:  # only what this provider could have written: it may reach a message
+        assert isinstance(meta, dict) and found == meta["pulumiOwner"]
+        assert hidden_character(found) is None and len(found) <= 512
+        project, stack, resource = found.split("/", 2)
+        assert project and stack and resource
 
 
 @given(meta=st.none() | st.dictionaries(st.text(max_size=12).filter(lambda k: k != "pulumiOwner"), json_values))
