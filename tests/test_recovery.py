@@ -78,9 +78,9 @@ def test_an_up_killed_after_the_register_committed_takes_its_version_over_on_the
     make_engine: EngineFactory, simulator: SimulatorProcess
 ) -> None:
     engine = make_engine({"kustomer:apps": dev_apps(adoptExisting=False)})  # the production setting
-    # Each request waits before its handler: the install arrives 1.5 s after the register committed, and the
+    # Each request waits before its handler: the install arrives 3 s after the register committed, and the
     # provider is killed in between.
-    simulator.set_faults(latency_ms=1500)
+    simulator.set_faults(latency_ms=3000)
     with ProviderKiller(lambda: "1.0.0" in registered(simulator)) as killer:
         interrupted = engine.up(check=False)
     assert killer.killed and not interrupted.ok
@@ -108,7 +108,7 @@ def test_an_update_killed_after_the_register_committed_takes_the_new_version_ove
     engine = make_engine({"kustomer:apps": dev_apps(adoptExisting=False)})
     engine.up()
     engine.config["kustomer:apps"] = dev_apps(adoptExisting=False, version="1.0.1", title="StackOne link, v2")
-    simulator.set_faults(latency_ms=1500)
+    simulator.set_faults(latency_ms=3000)
     with ProviderKiller(lambda: "1.0.1" in registered(simulator)) as killer:
         assert not engine.up(check=False).ok
     assert killer.killed and engine.state.by_name(APP).outputs["version"] == "1.0.0"  # the update never ended
