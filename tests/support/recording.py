@@ -34,7 +34,7 @@ from vcr.request import Request
 from kustomer_provider.client import KustomerClient
 
 from .paths import REPO_ROOT
-from .scrubbing import scrub_request, scrub_response
+from .scrubbing import body_text, compact_json, like_body, scrub_request, scrub_response, set_response_body
 
 CASSETTES = REPO_ROOT / "tests" / "cassettes"
 #: Where a recording run writes instead (``scripts/record-cassettes`` records into a scratch folder first).
@@ -91,15 +91,12 @@ def _fixed_json(value: Any) -> Any:
 def _fixed_body(body: Any) -> Any:
     if not body:
         return body
-    text = body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(body_text(body))
     except ValueError:
         return body
-    fixed = json.dumps(_fixed_json(parsed), separators=(",", ":"))
-    if fixed == json.dumps(parsed, separators=(",", ":")):
-        return body  # nothing to fix: keep the bytes as sent
-    return fixed.encode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else fixed
+    fixed = compact_json(_fixed_json(parsed))
+    return body if fixed == compact_json(parsed) else like_body(body, fixed)  # unchanged: the bytes as sent
 
 
 def record_request(request: Request) -> Request:
@@ -128,10 +125,7 @@ def record_response(response: dict[str, Any]) -> dict[str, Any]:
     body = response.get("body", {}).get("string")
     fixed = _fixed_body(body)
     if fixed is not body:
-        response["body"]["string"] = fixed
-        for name in headers:
-            if name.lower() == "content-length":
-                headers[name] = [str(len(fixed.encode() if isinstance(fixed, str) else fixed or b""))]
+        set_response_body(response, fixed)
     return response
 
 
