@@ -54,6 +54,8 @@ declared: list[KustomerPrivateApp] = [
         definition=spec.definition,
         install=spec.install,
         adopt_existing=spec.adopt_existing,
+        take_over_from=spec.take_over_from,
+        owner_marker=spec.owner_marker,  # none: <project>/<stack>/<app>
         wait_for_install=False,  # app-installs waits for every install at once
     )
     for spec in apps

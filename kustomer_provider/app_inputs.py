@@ -18,6 +18,7 @@ from .fields import (
     Description,
     HttpsUrl,
     NamespacedAppName,
+    OwnerMarker,
     RedirectUris,
     RotateAfterDays,
     RotationTriggers,
@@ -58,7 +59,11 @@ class AppDefinitionInputs(InputModel):
     install: Bool = True
     """Install the version into the org (needed for the OAuth flow)."""
     adopt_existing: Bool = False
-    """Manage an identical version already registered instead of failing."""
+    """Manage an identical version already registered, with no owner marker, instead of failing."""
+    take_over_from: OwnerMarker | None = None
+    """The owner marker of another stack's resource whose app this resource may take over."""
+    owner_marker: OwnerMarker | None = None
+    """Written into every version the resource registers; by default ``<project>/<stack>/<resource name>``."""
 
     def to_definition(self) -> dict[str, Any]:
         """The app definition to register, as Kustomer's JSON expects it: exactly the validated values."""

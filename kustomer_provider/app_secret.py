@@ -5,7 +5,9 @@ provider's ``keepers``: every input change replaces it, and replacing it mints a
 client id. Kustomer shows a secret once and has no API to read, list or revoke secrets, so:
 
 - create mints, in the tutorial's order: only once the app is installed (it waits while the app's install
-  runs, and fails naming the app when it is not installed);
+  runs, and fails naming the app when it is not installed); then it checks the new secret at the token endpoint
+  and reports success only if it works: a secret refused at once was revoked by another mint for the same app
+  (another stack or a person managing it), and the create fails saying so instead of storing a dead secret;
 - read never mints (a mint may revoke the live secret): it checks the app still exists and whether the
   stored secret still works, by a probe at the token endpoint (``KustomerClient.probe_client_secret``);
 - diff probes the stored secret too when nothing else replaces it, so a secret revoked behind the state's
@@ -20,6 +22,7 @@ a log line and changes nothing.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -30,7 +33,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult
 from . import assumptions, provider_process
 from .answers import InstalledApp
 from .app_inputs import AppSecretInputs
-from .errors import KustomerError, KustomerInstallError
+from .errors import KustomerError, KustomerInstallError, KustomerOwnershipError
 from .resource_provider import KustomerResourceProvider, resource_properties
 from .versions import SemVer, at_least
 
@@ -177,6 +180,40 @@ def _dead_secret_warning(props: Mapping[str, Any], when: str) -> str:
     )
 
 
+def _check_minted(client: KustomerClient, app_name: str, client_id: str, secret: str) -> None:
+    """Report success only for a secret that works: refused at once, another mint for the app revoked it.
+
+    Kustomer keeps one working secret per app (a new mint revokes the last), so two stacks (or a stack and a
+    person) minting for one app cannot both hold a working secret; the one whose secret is already revoked fails
+    here, naming the app, instead of reporting success. A check that cannot tell warns and keeps the secret.
+    """
+    fingerprint = assumptions.secret_fingerprint(secret)
+    token_url = provider_process.token_url()
+    verdict: assumptions.SecretVerdict = "unknown"
+    for attempt in range(assumptions.MINTED_SECRET_CHECKS):
+        if attempt:
+            time.sleep(assumptions.MINTED_SECRET_CHECK_PAUSE_S)  # in case Kustomer is slow to accept a new secret
+        verdict = client.probe_client_secret(client_id, secret, token_url=token_url)
+        if verdict != "dead":
+            break
+    if verdict == "live":
+        return
+    if verdict == "unknown":
+        pulumi.log.warn(
+            f"Could not check the client secret {fingerprint} just minted for {app_name} at the token endpoint; "
+            "keeping it. The next `pulumi up` or `pulumi refresh` checks it again."
+        )
+        return
+    raise KustomerOwnershipError(
+        f"The client secret {fingerprint} just minted for {app_name} was refused at once by the token endpoint: "
+        "another mint for the same app revoked it (Kustomer keeps one working secret per app, and each new one "
+        "revokes the last). Another stack, another resource of this stack or a person mints secrets for this app. "
+        "Let exactly one stack manage it: remove the app (and its KustomerAppSecret) from the others, then run "
+        "`pulumi up` here again, which mints a new secret. Nothing was stored.",
+        app=app_name,
+    )
+
+
 class AppSecretProvider(KustomerResourceProvider[AppSecretInputs]):
     """The dynamic provider of :class:`KustomerAppSecret`. Holds no state: see ``resource_provider``."""
 
@@ -215,6 +252,7 @@ class AppSecretProvider(KustomerResourceProvider[AppSecretInputs]):
             minted = client.mint_secret(inputs.app_name, inputs.app_version)
         created = now_utc()
         secret = minted.client_secret.get_secret_value()
+        _check_minted(client, inputs.app_name, minted.client_id, secret)
         outs: dict[str, Any] = self.given_inputs(props)
         outs.update(
             client_id=minted.client_id,
@@ -266,8 +304,10 @@ class KustomerAppSecret(pulumi.dynamic.Resource, module="kustomer", name="AppSec
 
     The secret is minted only once its app is installed (Kustomer's order: register, install, then the
     secret): its create waits while the app's install runs, and fails naming the app when it is not
-    installed. With apps declared ``wait_for_install=False``, make the secret depend on the
-    ``KustomerAppInstalls`` that waits for them.
+    installed. The new secret is checked at the token endpoint before the create reports success: one
+    refused at once was revoked by another mint for the app (another stack managing it), and the create
+    fails with a :class:`~kustomer_provider.KustomerOwnershipError` saying so. With apps declared
+    ``wait_for_install=False``, make the secret depend on the ``KustomerAppInstalls`` that waits for them.
 
     Example Usage::
 

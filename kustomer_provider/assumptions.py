@@ -19,9 +19,12 @@ __all__ = [
     "INSTALLING",
     "INSTALL_FAILED",
     "INSTALL_TERMINAL_STATUSES",
+    "MINTED_SECRET_CHECKS",
+    "MINTED_SECRET_CHECK_PAUSE_S",
     "MINT_NOT_INSTALLED_STATUS",
     "NAMESPACED_NAME_MAX_LENGTH",
     "ORG_ID_PATTERN",
+    "OWNER_MARKER_META_KEY",
     "RATE_LIMIT_RESET_UNIT_SECONDS",
     "SECRET_DEAD_ERRORS",
     "SECRET_LIVE_ERRORS",
@@ -70,6 +73,19 @@ SECRET_LIVE_ERRORS: Final = frozenset({"invalid_grant", "unauthorized_client"})
 SECRET_DEAD_ERRORS: Final = frozenset({"invalid_client"})
 
 SecretVerdict = Literal["live", "dead", "unknown"]
+
+#: A secret just minted is checked at the token endpoint before its create reports success: refused, it was
+#: revoked at once by another mint for the same app (another stack, a person). Kustomer does not say how soon a
+#: new secret is accepted; we assume at once, and look again this many times in all, this far apart, before
+#: calling it revoked.
+MINTED_SECRET_CHECKS: Final = 3
+MINTED_SECRET_CHECK_PAUSE_S: Final = 1.0
+
+#: The key of ``meta`` (a documented top-level key of the app definition) under which each registered version
+#: carries its owner marker, ``<project>/<stack>/<resource name>``: what tells a stack its own version after an
+#: interrupted create. That Kustomer keeps the whole definition and returns it in the available app's attributes
+#: is documented; that it keeps ``meta``'s keys as given is our reading of it.
+OWNER_MARKER_META_KEY: Final = "pulumiOwner"
 
 
 def secret_verdict(error: str | None) -> SecretVerdict:

@@ -17,7 +17,9 @@
     │       │                              badly encoded, too large, or a status Kustomer does not document
     │       ├── KustomerRedirectError          3xx: redirected (redirects are never followed)
     │       └── KustomerMintUnreadableError    a mint answered 2xx unreadably: the secret was probably rotated
-    └── KustomerInstallError           an install ended install_failed, or did not finish in time
+    ├── KustomerInstallError           an install ended install_failed, or did not finish in time
+    └── KustomerOwnershipError         the app is another's: its owner marker names another resource, or a
+                                       secret just minted was revoked at once by another mint
 
 Messages never contain an API key, a client secret or a token: every text that comes from the network
 passes through :func:`kustomer_provider.redaction.redact` before it is put into an exception.
@@ -41,6 +43,7 @@ __all__ = [
     "KustomerMintUnreadableError",
     "KustomerNotFoundError",
     "KustomerOutdatedVersionError",
+    "KustomerOwnershipError",
     "KustomerPermissionError",
     "KustomerRateLimitError",
     "KustomerRedirectError",
@@ -174,3 +177,16 @@ class KustomerInstallError(KustomerError):
         return KustomerInstallError(
             f"{self} {advice}", app_name=self.app_name, version=self.version, status=self.status
         )
+
+
+class KustomerOwnershipError(KustomerError):
+    """The app is managed elsewhere: a registered version's owner marker names another Pulumi resource, or a
+    client secret just minted was refused at once (another mint for the app revoked it). Nothing of the other's
+    was taken over; the message says how to move the app on purpose."""
+
+    def __init__(self, message: str, *, app: str, version: str | None = None, owner: str | None = None) -> None:
+        super().__init__(message)
+        self.app = app
+        self.version = version
+        #: The other resource's owner marker (``<project>/<stack>/<resource name>``), when one says so.
+        self.owner = owner

@@ -47,6 +47,7 @@ __all__ = [
     "HttpsUrl",
     "NamespacedAppName",
     "NestedError",
+    "OwnerMarker",
     "RedirectUri",
     "RedirectUris",
     "RoleString",
@@ -55,6 +56,7 @@ __all__ = [
     "Title",
     "UniqueItems",
     "Version",
+    "check_owner_marker",
     "check_plain_text",
     "hidden_character",
     "is_loopback",
@@ -355,6 +357,8 @@ def _check_json(value: Any, loc: tuple[int | str, ...], depth: int) -> None:
         raise NestedError(f"must be text, a number, true/false, null, a list or a map; got {type(value).__name__}", loc)
 
 
+#: The longest owner marker (``<project>/<stack>/<resource name>``) a resource may write or name.
+OWNER_MARKER_MAX_LENGTH: Final = 512
 #: Top-level keys of an app definition Kustomer knows, besides the ones with inputs of their own.
 KNOWN_DEFINITION_KEYS: Final = frozenset(
     {
@@ -388,6 +392,13 @@ def _check_definition(value: dict[str, Any]) -> dict[str, Any]:
                 f"has the unknown top-level key {shown(key)}; Kustomer rejects unknown keys. Known keys: {known}"
             )
     _check_json(value, (), 0)
+    meta = value.get("meta")
+    if isinstance(meta, dict) and assumptions.OWNER_MARKER_META_KEY in meta:
+        raise NestedError(
+            "is written by the provider (the owner marker that tells this resource its own registered versions): "
+            "remove it",
+            ("meta", assumptions.OWNER_MARKER_META_KEY),
+        )
     roles = value.get("roles")
     if roles is None or is_unknown(roles):
         return value
@@ -422,6 +433,21 @@ def _check_triggers(value: dict[str, Any]) -> dict[str, Any]:
             raise NestedError(
                 f"must be a string, number or boolean (a value that changes to rotate); got {shown(item)}", (key,)
             )
+    return value
+
+
+def check_owner_marker(value: str) -> str:
+    """An owner marker, ``<project>/<stack>/<resource name>``: one line, three non-empty parts; else ValueError."""
+    if not 5 <= len(value) <= OWNER_MARKER_MAX_LENGTH:
+        raise ValueError(f"must be 5 to {OWNER_MARKER_MAX_LENGTH} characters long")
+    check_plain_text(value)
+    project, _, rest = value.partition("/")
+    stack, _, resource = rest.partition("/")
+    if not (project and stack and resource):
+        raise ValueError(
+            "must be an owner marker, `<project>/<stack>/<resource name>`, as the refusal naming it shows it "
+            "(or the other stack's `owner_marker` output)"
+        )
     return value
 
 
@@ -470,4 +496,8 @@ RotationTriggers = Annotated[dict[str, Any], AfterValidator(_check_triggers)]
 """A map of names to strings, finite numbers or booleans."""
 RotateAfterDays = Annotated[int, Strict(), Field(ge=1, le=3650), BeforeValidator(_whole_number)]
 """Whole days from 1 to 3650, given as ``90``, ``90.0`` or ``"90"``."""
+OwnerMarker = Annotated[
+    str, Strict(), Field(min_length=5, max_length=OWNER_MARKER_MAX_LENGTH), AfterValidator(check_owner_marker)
+]
+"""Which stack's resource registered a version: ``<project>/<stack>/<resource name>``, one line."""
 Bool = Annotated[bool, Strict(), BeforeValidator(_bool_from_text)]

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Final
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import assumptions, provider_process
+from . import assumptions, ownership, provider_process
 from .answers import NOT_INSTALLED, AvailableApp, InstallRecord
 from .app_inputs import PrivateAppInputs
-from .errors import KustomerConflictError, KustomerInstallError
+from .errors import KustomerConflictError, KustomerInstallError, KustomerOwnershipError
 from .input_validation import InputFailure
 from .resource_provider import KustomerResourceProvider, resource_properties
 from .versions import SemVer
@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["KustomerPrivateApp", "PrivateAppProvider"]
 
-#: Inputs that only say how to run a create or update: a change of them alone is no change of the app.
-HOW_TO_RUN_INPUTS: Final = ("wait_for_install",)
+#: Inputs that only say how to run a create or update: a change of them alone is no change of the app. The owner
+#: marker changes with a renamed stack or resource (an alias), which registers nothing new; ``take_over_from``
+#: matters only to a create.
+HOW_TO_RUN_INPUTS: Final = ("wait_for_install", "owner_marker", "take_over_from")
 #: Inputs whose change needs a new registered version.
 DEFINITION_INPUTS: Final = ("title", "redirect_uris", "description", "icon_url", "definition")
 
@@ -86,29 +88,116 @@ def _version_failures(olds: Mapping[str, Any], new: PrivateAppInputs, news: Mapp
     return failures
 
 
-def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
-    """Register ``inputs``' version, adopting an identical registered one when asked."""
+def _newest_version_text(versions: list[AvailableApp], fallback: str) -> str:
+    latest = ownership.newest(versions)
+    return latest.version if latest is not None else fallback
+
+
+def _managed_elsewhere(
+    inputs: PrivateAppInputs, view: ownership.OwnerView, versions: list[AvailableApp]
+) -> KustomerOwnershipError | None:
+    """The refusal when the app's newest version was registered by another resource (not handed over)."""
+    found = view.manager_elsewhere(versions)
+    if found is None:
+        return None
+    latest, marker = found
+    ours = inputs.owner_marker or "this resource"
+    return KustomerOwnershipError(
+        f"App {inputs.app!r} is managed by another Pulumi resource: its newest version {latest.version} "
+        f"({latest.name}) carries the owner marker {marker!r} (<project>/<stack>/<resource name>), and this "
+        f"resource is {ours!r}. Two stacks managing one app revoke each other's client secrets (a new secret "
+        "revokes the previous one), so nothing was registered, installed or minted. If that stack keeps the app, "
+        "remove it from this one. To move the app here: remove it from that stack first (from its program or "
+        "its kustomer:apps, then `pulumi up` there; the delete calls nothing and leaves the app in Kustomer), "
+        f"then set take_over_from={marker!r} on this resource (takeOverFrom: {marker} on this app in "
+        "kustomer:apps) and run `pulumi up` again.",
+        app=inputs.app,
+        version=latest.version,
+        owner=marker,
+    )
+
+
+def _existing_version(
+    inputs: PrivateAppInputs, view: ownership.OwnerView, existing: AvailableApp, versions: list[AvailableApp]
+) -> tuple[AvailableApp | None, str]:
+    """What to do with the registered ``existing`` version of ``inputs``: take it (the version), or refuse (why)."""
+    claim = view.claim(existing, inputs.to_definition())
+    latest = _newest_version_text(versions, inputs.version)
+    bump = f"bump `version` above {latest}"
+    if claim.kind in ("own", "handed_over") and claim.same_definition:
+        whose = "this resource registered it" if claim.kind == "own" else "take_over_from names its owner"
+        pulumi.log.info(
+            f"Taking over {existing.id}: {whose} (owner marker {claim.marker!r}) with exactly this definition, "
+            "in a run whose state was not saved (an interrupted `pulumi up`) or before a `pulumi destroy`. "
+            "Nothing new is registered."
+        )
+        return existing, ""
+    if claim.kind == "other":
+        return None, (
+            f"was registered by another Pulumi resource, {claim.marker!r} (<project>/<stack>/<resource name>), "
+            f"which manages it. Two stacks managing one app revoke each other's client secrets. If the app is to "
+            f"move here, remove it from that stack, set take_over_from={claim.marker!r} (takeOverFrom in "
+            f"kustomer:apps) and run `pulumi up` again; otherwise {bump}."
+        )
+    if not claim.same_definition:
+        whose = "this resource" if claim.kind == "own" else "take_over_from's resource"
+        first = (
+            f"was registered by {whose} with another definition"
+            if claim.marker
+            else ("is already registered in this org with a different definition")
+        )
+        return None, f"{first}, and registered versions never change. Bump `version` above {latest}."
+    if inputs.adopt_existing:
+        pulumi.log.info(f"Adopting {existing.id}, already registered with this definition (no owner marker).")
+        return existing, ""
+    return None, (
+        f"is already registered in this org ({existing.name}) with exactly this definition but no owner marker, "
+        "so whose it is cannot be told: probably this stack's own create, interrupted before its state was "
+        "saved by a version of this provider that wrote no marker, or a registration by hand. If no other stack "
+        "manages this app, take it over: set adoptExisting: true on this app in kustomer:apps (adopt_existing=True "
+        f"on the resource), run `pulumi up`, then set it back. Otherwise {bump}."
+    )
+
+
+def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.OwnerView) -> AvailableApp:
+    """Register ``inputs``' version with this resource's marker, or take over the registered one that is its own.
+
+    First a look at what was registered before this run (one listing per process): a version of its own is taken
+    over with no register request, and an app another resource manages is refused before anything is sent.
+    """
     definition = inputs.to_definition()
+    before = provider_process.registered_before(client)
+    if before is not None:
+        versions = [v for v in before if ownership.same_app(v, inputs.app)]
+        refusal = _managed_elsewhere(inputs, view, versions)
+        if refusal is not None:
+            raise refusal
+        existing = next((v for v in versions if v.version == inputs.version), None)
+        if existing is not None:
+            taken, _ = _existing_version(inputs, view, existing, versions)
+            if taken is not None:
+                return taken
     try:
-        return client.register_version(definition)
+        return client.register_version(ownership.with_marker(definition, inputs.owner_marker))
     except KustomerConflictError as conflict:
-        existing = client.find_version(inputs.app, inputs.version)
+        versions = client.versions_of(inputs.app)
+        existing = next((v for v in versions if v.version == inputs.version), None)
         if existing is None:
             raise
-        if existing.matches_definition(definition):
-            if inputs.adopt_existing:
-                pulumi.log.info(f"Adopting {existing.id}, already registered with this definition.")
-                return existing
-            advice = (
-                f"is already registered in this org ({existing.name}) with the same definition. Set "
-                "adopt_existing=True to manage it with this stack, or bump `version`."
-            )
-        else:
-            latest = max(SemVer.parse(v.version) for v in client.versions_of(inputs.app))
-            advice = (
-                "is already registered in this org with a different definition, and registered versions "
-                f"never change. Bump `version` above {latest}."
-            )
+        refusal = _managed_elsewhere(inputs, view, versions)
+        if refusal is not None:
+            raise refusal from None
+        taken, advice = _existing_version(inputs, view, existing, versions)
+        if taken is not None:
+            return taken
+        claim = view.claim(existing, definition)
+        if claim.kind == "other":
+            raise KustomerOwnershipError(
+                f"Version {inputs.version} of app {inputs.app!r} {advice}",
+                app=inputs.app,
+                version=inputs.version,
+                owner=claim.marker,
+            ) from None
         raise KustomerConflictError(
             f"Version {inputs.version} of app {inputs.app!r} {advice}",
             method=conflict.method,
@@ -131,11 +220,11 @@ def _install(client: KustomerClient, registered: AvailableApp, *, just_registere
     except KustomerInstallError as failed:
         if not just_registered:
             raise
-        # The version is registered for good: say how the next run gets past the 409 it would meet.
+        # The version is registered for good, with this resource's marker: the next run takes it back.
         raise failed.with_advice(
             f"Version {registered.version} stays registered (Kustomer keeps every version): after fixing the "
-            "cause, run `pulumi up` again with adopt_existing=True (adoptExisting: true in the stack config), "
-            "or with a higher version."
+            "cause, run `pulumi up` again; this resource takes back the version it registered (it carries its "
+            "owner marker), or registers a higher version if you set one."
         ) from None
 
 
@@ -162,6 +251,11 @@ def _outputs(
     return outs
 
 
+def _stored_marker(olds: Mapping[str, Any]) -> str | None:
+    marker = olds.get("owner_marker")
+    return marker if isinstance(marker, str) else None
+
+
 class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
     """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``resource_provider``."""
 
@@ -180,8 +274,9 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.read_inputs(props)
         client = provider_process.client()
+        view = ownership.OwnerView.of(inputs.owner_marker, handed_over=inputs.take_over_from)
         with provider_process.app_lock(inputs.app):
-            registered = _register(client, inputs)
+            registered = _register(client, inputs, view)
             install = (
                 _install(client, registered, just_registered=True, wait=inputs.wait_for_install)
                 if inputs.install
@@ -193,9 +288,12 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
         new = self.read_inputs(news)
         client = provider_process.client()
         needs_version = new.version != olds.get("version") or bool(_definition_changes(olds, news))
+        # Its own versions carry the marker it has now or the one it registered with last (before a renamed
+        # stack or resource).
+        view = ownership.OwnerView.of(new.owner_marker, _stored_marker(olds), handed_over=new.take_over_from)
         with provider_process.app_lock(new.app):
             if needs_version:
-                registered = _register(client, new)
+                registered = _register(client, new, view)
             else:  # only install or adopt_existing changed: the registered version is the one we have
                 registered = AvailableApp(
                     id=str(olds.get("app_version_id", "")),
@@ -209,7 +307,10 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
                 if install_needed
                 else None
             )
-        return UpdateResult(_outputs(news, registered, install, olds))
+        outs = _outputs(news, registered, install, olds)
+        if not needs_version:  # the registered version carries the marker it was registered with
+            outs["owner_marker"] = _stored_marker(olds)
+        return UpdateResult(outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = provider_process.client()
@@ -235,8 +336,9 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
             f"Kustomer keeps app {id_}: its registered versions (up to {props.get('latest_version') or '?'}) "
             f"and its install (version {props.get('installed_version') or 'none'}) stay in the org, and "
             "its client id and current secret stay valid; Kustomer has no API to delete or uninstall them. "
-            "To retire it, disable or remove it by hand in Kustomer (Settings > Apps). A later `pulumi up` "
-            "of the same definition takes the version back with adopt_existing=True (adoptExisting: true); "
+            "To retire it, disable or remove it by hand in Kustomer (Settings > Apps). A later `pulumi up` of "
+            "this resource with the same definition takes the version back (it carries this resource's owner "
+            f"marker, {props.get('owner_marker') or 'none: registered by older code; then adopt_existing=True'}); "
             "any other definition needs a version above the last one."
         )
 
@@ -284,7 +386,12 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
     definition: pulumi.Output[dict[str, Any]]
     install: pulumi.Output[bool]
     adopt_existing: pulumi.Output[bool]
+    take_over_from: pulumi.Output[str | None]
     wait_for_install: pulumi.Output[bool]
+    owner_marker: pulumi.Output[str | None]
+    """``<project>/<stack>/<resource name>`` unless given: written into every version this resource registers
+    (``definition.meta.pulumiOwner``), so that it knows its own after an interrupted ``up``; another stack names it
+    in ``take_over_from`` to take the app over."""
 
     def __init__(
         self,
@@ -299,6 +406,8 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
         definition: pulumi.Input[Mapping[str, Any]] | None = None,
         install: pulumi.Input[bool] = True,
         adopt_existing: pulumi.Input[bool] = False,
+        take_over_from: pulumi.Input[str] | None = None,
+        owner_marker: str | None = None,
         wait_for_install: pulumi.Input[bool] = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -319,8 +428,19 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
             ...), checked against the keys Kustomer knows. Default: none.
         :param install: Install the version into the org and wait for it (needed for the OAuth flow).
             Default: ``True``.
-        :param adopt_existing: If this version is already registered with the same definition (made by
-            hand, or by a run whose state was lost), manage it instead of failing. Default: ``False``.
+        :param adopt_existing: If this version is already registered with the same definition but no owner
+            marker (made by hand, or by a version of this provider older than the marker), manage it instead of
+            failing. A version this resource registered itself (a create interrupted before the state was saved,
+            a ``pulumi destroy``) is taken back without it, and one another resource registered is never adopted
+            this way. Default: ``False``.
+        :param take_over_from: The owner marker (``<project>/<stack>/<resource name>``) of another stack's
+            resource whose app this one takes over: its versions and its secret (the next mint revokes the
+            one that stack holds, so remove the app from that stack first). Without it, an app whose newest
+            version carries another resource's marker is refused. Default: none.
+        :param owner_marker: The owner marker written into every version this resource registers
+            (``definition.meta.pulumiOwner``): how it tells its own registered versions from another's after an
+            interrupted ``pulumi up``. Not secret. Set it only to keep one identity across a renamed project,
+            stack or resource. Default: ``<project>/<stack>/<resource_name>``.
         :param wait_for_install: Return only once the install is final (``install_status`` then says
             ``installed``). ``False`` starts the install and returns at once (``install_status``:
             ``installing``), for a :class:`~kustomer_provider.KustomerAppInstalls` over many apps to wait
@@ -329,5 +449,7 @@ class KustomerPrivateApp(pulumi.dynamic.Resource, module="kustomer", name="Priva
             flow fails until the install is done. Default: ``True``.
         :param opts: Resource options.
         """
+        if owner_marker is None:  # deterministic: the same resource writes the same marker in every run
+            owner_marker = ownership.owner_marker(pulumi.get_project(), pulumi.get_stack(), resource_name)
         props = resource_properties(PrivateAppProvider, KustomerPrivateApp, locals())
         super().__init__(PrivateAppProvider(), resource_name, props, opts)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from .answers import AvailableApp
 from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
-from .errors import KustomerConfigError
+from .errors import KustomerConfigError, KustomerError
 from .input_validation import InputFailure
 from .redaction import redact
 from .versions import at_least
@@ -36,6 +37,7 @@ __all__ = [
     "connection_failures",
     "installed_version",
     "note_installed",
+    "registered_before",
     "reset",
     "token_url",
 ]
@@ -58,6 +60,10 @@ SOME_VERSION = "?"
 #: App name -> a version seen installed in this process. Kustomer has no uninstall and only upgrades, so an
 #: app seen installed stays installed: the secrets of an ``up`` check the install state once, not each.
 _installed: dict[str, str] = {}
+#: The org's registered versions as first listed by this process (``None``: not listed yet, or the listing failed).
+_registered_before: list[AvailableApp] | None = None
+_registered_before_taken = False
+_registered_before_lock = threading.Lock()
 
 
 class _PulumiLogHandler(logging.Handler):
@@ -182,6 +188,27 @@ def installed_version(app_name: str) -> str | None:
         return _installed.get(app_name)
 
 
+def registered_before(client: KustomerClient) -> list[AvailableApp] | None:
+    """Every version registered in the org before this process registered any: one listing per process.
+
+    A create or update looks here for a version of its own (registered by a run interrupted before the state
+    was saved) before it registers, and for the app's newest version (which says which resource manages the app
+    now). That only needs what was registered before this ``pulumi up`` began, so the first caller lists once
+    and every other create reuses it, whatever the process registers meanwhile. ``None`` when the listing
+    failed: the register then decides alone (its 409 leads to the same checks), so a key that may not list
+    fails with the register's own error.
+    """
+    global _registered_before, _registered_before_taken
+    with _registered_before_lock:
+        if not _registered_before_taken:
+            _registered_before_taken = True
+            try:
+                _registered_before = client.list_available()
+            except KustomerError:
+                _registered_before = None
+        return _registered_before
+
+
 def _default_client(settings: Connection) -> KustomerClient:
     # Imported here: a Pulumi program imports the resource modules (and so this one) but never builds a
     # client, so it need not load httpx.
@@ -217,3 +244,10 @@ def reset(client_factory: Callable[[Connection], KustomerClient] | None = None) 
         _client_factory = client_factory
         _app_locks.clear()
         _installed.clear()
+    _forget_registered_before()
+
+
+def _forget_registered_before() -> None:
+    global _registered_before, _registered_before_taken
+    with _registered_before_lock:
+        _registered_before, _registered_before_taken = None, False

@@ -170,9 +170,9 @@ APPS_CASES: list[tuple[str, Any, str]] = [
     ("redirect uris repeated", [{"app": "a", "version": "1.0.0", "title": "t", "redirectUris": ["https://e.com/", "https://e.com/"]}], "kustomer:apps[0].redirectUris[1]: repeats"),
 ]  # fmt: skip
 
-TABLE_SIZE = (
-    len(RESOURCE_CASES) + len(NORMALIZED_CASES) + len(LOCAL_CONFIG_CASES) + len(APPS_CASES) + 4
-)  # + the API-visible cases below
+#: The cases below that need Kustomer's answer or the program (a key without roles, of another region, ...).
+AFTER_A_REQUEST = 4
+TABLE_SIZE = len(RESOURCE_CASES) + len(NORMALIZED_CASES) + len(LOCAL_CONFIG_CASES) + len(APPS_CASES) + AFTER_A_REQUEST
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +311,9 @@ def test_key_problems_kustomer_reports_fail_after_one_request(
     details = _create_error({"kustomer:apiKey": key, "kustomer:baseUrl": module_simulator.url}, {})
     assert phrase in details.splitlines()[-1]
     assert key not in details
-    assert module_simulator.stats()["requests"] == {"POST /v1/apps/available": 1}  # refused once, not retried
+    # Refused once, not retried (the listing before it, which looks for a version of its own, fails as well and
+    # leaves the verdict to the register).
+    assert module_simulator.stats()["requests"] == {"GET /v1/apps/available": 1, "POST /v1/apps/available": 1}
 
 
 def test_plaintext_api_key_in_the_stack_is_refused(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
@@ -323,9 +325,10 @@ def test_plaintext_api_key_in_the_stack_is_refused(make_engine: EngineFactory, s
     assert simulator.stats()["requests"] == {}
 
 
-def test_table_size_is_what_the_docs_say() -> None:
-    page = (__import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
-    assert f"{TABLE_SIZE} cases" in page, f"docs/reliability.md should state the bad-input table's {TABLE_SIZE} cases"
+def test_the_cases_after_a_request_are_counted_right() -> None:
+    """The figures the docs state (scripts/doc-figures) count the API-visible cases below: 3 key cases, 1 program."""
+    key_problems = next(m for m in test_key_problems_kustomer_reports_fail_after_one_request.pytestmark)
+    assert AFTER_A_REQUEST == len(key_problems.args[1]) + 1  # + test_plaintext_api_key_in_the_stack_is_refused
 
 
 # -- values typed as Pulumi delivers them, end to end (engine harness, simulator) ---------------------------

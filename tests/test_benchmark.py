@@ -43,8 +43,12 @@ def test_benchmark_runs_every_phase_and_counts_requests(tmp_path: Path) -> None:
         "GET /v1/apps": 1,
         "POST /oauth/token": 3,
     }
-    # The secrets being replaced were minted, so their apps are installed: no listing, one mint each.
-    assert phases["rotate all secrets"]["requests_by_endpoint"] == {"POST /v1/apps/available/{name}/secret/": 3}
+    # The secrets being replaced were minted, so their apps are installed: no listing, one mint each, and each
+    # new secret checked at the token endpoint before its create reports success.
+    assert phases["rotate all secrets"]["requests_by_endpoint"] == {
+        "POST /v1/apps/available/{name}/secret/": 3,
+        "POST /oauth/token": 3,
+    }
     # The bound: register and install for every app, the install once, then one mint per app (N=3: one wave).
     assert phases["up (create)"]["bound_s"] == 0.2  # latency 0 here: the install duration alone
     waited_each = phases["up (create), each app waits in its create"]["requests_by_endpoint"]

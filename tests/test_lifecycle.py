@@ -144,11 +144,12 @@ def test_rotation_mints_a_new_secret_for_the_same_client(
     assert after["clientId"] == before["clientId"]
     assert after["clientSecret"] != before["clientSecret"]
     assert result.is_secret(f"apps.{APP}.clientSecret")
-    # One mint, no other write: the app itself was not touched. A replacement the provider's diff does not
-    # see coming (--replace, taint) first checks the stored secret still works: one token request.
+    # One mint, no other write: the app itself was not touched. The new secret is checked at the token endpoint
+    # before the create reports success (one token request); a replacement the provider's diff does not see
+    # coming (--replace, taint) first checks the stored secret still works: one more.
     requests = simulator.stats()["requests"]
-    probe = {"POST /oauth/token": 1} if how in ("replace", "taint") else {}
-    assert requests == {"POST /v1/apps/available/{name}/secret/": 1, **probe}
+    probes = 2 if how in ("replace", "taint") else 1
+    assert requests == {"POST /v1/apps/available/{name}/secret/": 1, "POST /oauth/token": probes}
     new_state = engine.state.by_name(SECRET).outputs
     assert new_state["fingerprint"] != old_fingerprint
     assert sim_app(simulator, after["appName"])["secret"]["current_fingerprint"] == new_state["fingerprint"]

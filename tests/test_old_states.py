@@ -84,3 +84,15 @@ def test_an_old_state_still_sees_a_change(server: ProviderServer) -> None:
     news = {**resource["inputs"], "title": "Another title"}
     diff = server.diff(urn, resource["id"], _olds(resource), news, resource["inputs"])
     assert (diff.changes, diff.replaces) == (True, [])
+
+
+def test_an_old_app_meets_todays_owner_marker_with_no_change(server: ProviderServer) -> None:
+    """Today's resource class adds its owner marker to the inputs; a state written before it shows no change."""
+    resource = next(r for _, kind, r in CASES if kind == "PrivateApp")
+    assert "owner_marker" not in resource["inputs"] and "owner_marker" not in resource["outputs"]
+    urn = f"urn:pulumi:dev::kustomer::{resource['type']}::{resource['name']}"
+    news = {**resource["inputs"], "owner_marker": f"kustomer/dev/{resource['name']}"}
+    checked = server.check(urn, _olds(resource), news)
+    assert checked.failures == []
+    diff = server.diff(urn, resource["id"], _olds(resource), checked.inputs, resource["inputs"])
+    assert (diff.changes, diff.replaces) == (False, [])

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from kustomer_provider import assumptions
+from kustomer_provider import assumptions, ownership
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import (
     KustomerConflictError,
@@ -187,6 +187,19 @@ def test_client_id_is_stable_across_versions(api: httpx.Client, app_name: str) -
     second = register(api, app_name, "1.0.1")["attributes"]["clientId"]
     third = register(api, app_name, "2.0.0", roles=[ROLE_A])["attributes"]["clientId"]
     assert first == second == third
+
+
+@pytest.mark.ours
+def test_meta_comes_back_as_registered_and_marks_the_owner(client: KustomerClient, app_name: str) -> None:
+    """[ours] ``assumptions.OWNER_MARKER_META_KEY``: ``meta`` (a documented definition key) is kept as given and
+    returned in the listing's attributes, so the owner marker written there tells a resource its own version."""
+    marker = ownership.owner_marker("contract", "tests", app_name)
+    registered = client.register_version(ownership.with_marker(definition(app_name, meta={"team": "a"}), marker))
+    listed = client.find_version(app_name, "1.0.0")
+    assert listed is not None
+    for version in (registered, listed):
+        assert version.attributes["meta"] == {"team": "a", assumptions.OWNER_MARKER_META_KEY: marker}
+        assert ownership.marker_of(version) == marker
 
 
 @pytest.mark.ours

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from kustomer_provider.client import KustomerClient
-from tests.support.recording import CASSETTES, VCR_CONFIG, ClientFactory, Recording, recording_from_env
+from tests.support.recording import VCR_CONFIG, ClientFactory, Recording, cassette_root, recording_from_env
 from tests.support.scrubbing import ScrubCheckingPersister
 
 
@@ -37,8 +37,8 @@ def vcr_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    """``tests/cassettes/<test module>/``."""
-    return str(CASSETTES / request.path.stem)
+    """``tests/cassettes/<test module>/`` (or under ``KUSTOMER_CASSETTE_DIR`` while recording into a scratch folder)."""
+    return str(cassette_root() / request.path.stem)
 
 
 @pytest.hookimpl(wrapper=True)

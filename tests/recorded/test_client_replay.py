@@ -113,6 +113,9 @@ def test_mint_on_the_seed_path(make_client: ClientFactory, app_name: str) -> Non
     client = make_client()
     registered = client.register_version(definition(app_name))
     client.register_version(definition(app_name, "1.0.1"))
+    # The tutorial's order: register, install, then mint.
+    client.install(registered.name, "1.0.1")
+    client.wait_for_install(registered.name, "1.0.1", timeout=600)
     minted = client.mint_secret(registered.name)
     assert minted.client_id == registered.client_id
     assert minted.app.id == f"{registered.name}-1.0.1"
@@ -125,12 +128,16 @@ def test_mint_on_the_versioned_path(make_client: ClientFactory, app_name: str) -
     client = make_client()
     registered = client.register_version(definition(app_name))
     client.register_version(definition(app_name, "1.0.1"))
+    client.install(registered.name, "1.0.0")  # register, install, then mint
+    client.wait_for_install(registered.name, "1.0.0", timeout=600)
     minted = client.mint_secret(registered.name, "1.0.0")
     assert minted.client_id == registered.client_id
     assert minted.app.id == f"{registered.name}-1.0.0"
     assert minted.client_secret.get_secret_value()
-    assert dict(client.stats.requests) == {
+    posts = {k: v for k, v in client.stats.requests.items() if k.startswith("POST")}
+    assert posts == {
         "POST /v1/apps/available": 2,
+        "POST /v1/apps/install": 1,
         f"POST /v1/apps/available/{registered.name}-1.0.0/secret": 1,
     }
 

@@ -39,10 +39,14 @@ __all__ = [
     "PLACEHOLDERS",
     "ScrubCheckingPersister",
     "UnscrubbedSecretError",
+    "body_text",
+    "compact_json",
     "find_unscrubbed",
     "known_secret_values",
+    "like_body",
     "scrub_request",
     "scrub_response",
+    "set_response_body",
 ]
 
 API_KEY_PLACEHOLDER = "SCRUBBED_API_KEY"
@@ -126,19 +130,42 @@ def _scrub_url(url: str) -> str:
     return _replace_identities(urlunsplit(parts._replace(query=_scrub_query(parts.query))))
 
 
+def body_text(body: bytes | str) -> str:
+    """A recorded body as text (bytes kept round-trippable)."""
+    return body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
+
+
+def like_body(body: bytes | str, text: str) -> bytes | str:
+    """``text`` in the type ``body`` had (vcrpy keeps request bodies as bytes, response bodies as either)."""
+    return text.encode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else text
+
+
+def compact_json(value: Any) -> str:
+    """JSON as the cassettes hold it: no spaces."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def set_response_body(response: dict[str, Any], body: bytes | str | None) -> None:
+    """Put ``body`` into a recorded answer, with its ``Content-Length`` to match."""
+    response["body"]["string"] = body
+    headers: dict[str, list[str]] = response.get("headers", {})
+    for name in headers:
+        if name.lower() == "content-length":
+            headers[name] = [str(len(body.encode() if isinstance(body, str) else body or b""))]
+
+
 def _scrub_body(body: bytes | str | None, content_type: str) -> bytes | str | None:
     if not body:
         return body
-    text = body.decode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else body
+    text = body_text(body)
     try:
         parsed = json.loads(text)
     except ValueError:
         if "x-www-form-urlencoded" in content_type or re.fullmatch(r"[\w.~%+-]+=[^\s]*", text):
             text = _scrub_query(text)
     else:
-        text = json.dumps(_scrub_json(parsed), separators=(",", ":"))
-    text = _replace_identities(text)
-    return text.encode("utf-8", errors="surrogateescape") if isinstance(body, bytes) else text
+        text = compact_json(_scrub_json(parsed))
+    return like_body(body, _replace_identities(text))
 
 
 def scrub_request(request: Request) -> Request:
@@ -168,10 +195,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     body = response.get("body", {}).get("string")
     scrubbed = _scrub_body(body, content_type)
     if scrubbed is not body:
-        response["body"]["string"] = scrubbed
-        for name in headers:
-            if name.lower() == "content-length":
-                headers[name] = [str(len(scrubbed.encode() if isinstance(scrubbed, str) else scrubbed or b""))]
+        set_response_body(response, scrubbed)
     return response
 
 
