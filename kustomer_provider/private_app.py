@@ -15,8 +15,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import assumptions, provider_process
-from .answers import NOT_INSTALLED, AvailableApp, InstallRecord
-from .app_inputs import PrivateAppInputs
+from .answers import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord
+from .app_inputs import PrivateAppInputs, definition_values
 from .errors import KustomerConflictError, KustomerInstallError
 from .input_validation import InputFailure
 from .resource_provider import KustomerResourceProvider, resource_properties
@@ -86,6 +86,22 @@ def _version_failures(olds: Mapping[str, Any], new: PrivateAppInputs, news: Mapp
     return failures
 
 
+def _adoptable(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp | None:
+    """The registered version ``inputs`` describe, when adoption is on and it is there with the same definition.
+
+    Adoption looks before it writes: an app taken over from the org (``python -m kustomer_provider.inventory
+    --adopt``) costs a listing, never a register request that Kustomer refuses.
+    """
+    if not inputs.adopt_existing:
+        return None
+    versions = client.versions_of(inputs.app, max_age=provider_process.READ_MAX_AGE_SECONDS)
+    existing = next((v for v in versions if v.version == inputs.version), None)
+    if existing is not None and existing.matches_definition(inputs.to_definition()):
+        pulumi.log.info(f"Adopting {existing.id}, already registered with this definition.")
+        return existing
+    return None
+
+
 def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
     """Register ``inputs``' version, adopting an identical registered one when asked."""
     definition = inputs.to_definition()
@@ -119,7 +135,22 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs) -> AvailableApp:
         ) from None
 
 
-def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool) -> InstallRecord:
+def _already_installed(client: KustomerClient, registered: AvailableApp) -> InstallRecord | None:
+    """The install of an adopted version when the org has it (or a newer one) installed: nothing to install."""
+    entry = client.installed_app(registered.name, max_age=provider_process.READ_MAX_AGE_SECONDS)
+    if entry is None or entry.state_of(registered.version) != assumptions.INSTALLED:
+        return None
+    return InstallRecord(
+        name=registered.name, version=entry.version or registered.version, status=assumptions.INSTALLED
+    )
+
+
+def _install(
+    client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool, adopted: bool = False
+) -> InstallRecord:
+    if adopted and (done := _already_installed(client, registered)) is not None:
+        provider_process.note_installed(registered.name, done.version)
+        return done
     try:
         record = client.install(registered.name, registered.version)
         if record.status != assumptions.INSTALLED and wait:
@@ -162,6 +193,35 @@ def _outputs(
     return outs
 
 
+def _imported(
+    versions: list[AvailableApp], latest: AvailableApp, installed: InstalledApp | None, props: Mapping[str, Any]
+) -> ReadResult:
+    """What an import reads: the app's installed version (else its newest) as inputs and outputs.
+
+    The inputs are the registered definition of that version (:func:`definition_values`), so that the engine's
+    diff against the program's inputs is empty only when the program declares the app as it is in the org; the
+    inputs that only say how to run (``adopt_existing``, ``wait_for_install``) are the program's own.
+    """
+    by_version = {v.version: v for v in versions}
+    shown = by_version.get(installed.version or "") if installed is not None else None
+    registered = shown or latest
+    inputs = PrivateAppProvider.input_defaults()
+    inputs.update(definition_values(registered.attributes, registered.name))
+    inputs["install"] = installed is not None and bool(installed.version)
+    for how in ("adopt_existing", *HOW_TO_RUN_INPUTS):
+        if props.get(how) is not None:
+            inputs[how] = props[how]
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    record = (
+        InstallRecord(name=registered.name, version=installed.version or "", status=installed.status or NOT_INSTALLED)
+        if installed is not None
+        else None
+    )
+    outs = _outputs(inputs, registered, record, {})
+    outs["latest_version"] = latest.version
+    return ReadResult(registered.name, outs, inputs)
+
+
 class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
     """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``resource_provider``."""
 
@@ -181,9 +241,16 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
         inputs = self.read_inputs(props)
         client = provider_process.client()
         with provider_process.app_lock(inputs.app):
-            registered = _register(client, inputs)
+            adopted = _adoptable(client, inputs)
+            registered = adopted or _register(client, inputs)
             install = (
-                _install(client, registered, just_registered=True, wait=inputs.wait_for_install)
+                _install(
+                    client,
+                    registered,
+                    just_registered=adopted is None,
+                    wait=inputs.wait_for_install,
+                    adopted=bool(adopted),
+                )
                 if inputs.install
                 else None
             )
@@ -219,6 +286,9 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
             return ReadResult("", {})
         latest = max(versions, key=lambda v: SemVer.parse(v.version))
         installed = client.installed_app(latest.name, max_age=provider_process.READ_MAX_AGE_SECONDS)
+        if not props.get("app_version_id"):
+            # No stored outputs: an import (the id and, at most, the program's inputs). Read the app as it is.
+            return _imported(versions, latest, installed, props)
         outs = dict(props)
         outs.update(
             app_name=latest.name,
