@@ -40,19 +40,14 @@ EXPORT_TIMEOUT_S: Final = 120.0
 
 
 def _fail_on(text: str) -> tuple[str, ...]:
+    if text.strip() == "all":
+        return FINDING_KINDS
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
-    unknown = [k for k in kinds if k not in FINDING_KINDS]
-    if unknown or not kinds:
+    if not kinds or any(k not in FINDING_KINDS for k in kinds):
         raise argparse.ArgumentTypeError(
-            f"takes a comma-separated list of {', '.join(FINDING_KINDS)} (or 'all'); got {text!r}"
-            if text != "all"
-            else ""
+            f"takes a comma-separated list of {', '.join(FINDING_KINDS)} (or 'all'); got {outside_text(text)!r}"
         )
     return kinds
-
-
-def _fail_on_or_all(text: str) -> tuple[str, ...]:
-    return FINDING_KINDS if text.strip() == "all" else _fail_on(text)
 
 
 def _width(text: str) -> int:
@@ -95,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--details", action="store_true", help="after the table, every app's versions, scopes, URIs")
     out.add_argument("--width", type=_width, help="columns of the table (default: the terminal's, else 80)")
     out.add_argument(
-        "--fail-on", type=_fail_on_or_all, default=(), metavar="KINDS",
+        "--fail-on", type=_fail_on, default=(), metavar="KINDS",
         help=f"exit 1 when a finding of these classes is present: {','.join(FINDING_KINDS)} or all",
     )  # fmt: skip
     out.add_argument(
@@ -191,7 +186,10 @@ def main(
     now: datetime | None = None,
 ) -> int:
     """Run the inventory; the exit status (see the module docstring)."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage and the problem
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_INPUT
     io = _IO(out=stdout or sys.stdout, err=stderr or sys.stderr)
     env = os.environ if environ is None else environ
     try:
