@@ -263,7 +263,9 @@ def test_adopt_output_in_a_stack_config_makes_no_write_request(
     with api(simulator) as http:
         (record,) = [a for a in http.get("/v1/apps/available").json()["data"] if a["attributes"]["name"] == name]
     assert outputs["clientId"] == record["attributes"]["clientId"]
-    assert simulator.state()["orgs"]["acme"]["apps"][name]["secret"]["minted"] == 0  # the secret in use was never replaced
+    assert (
+        simulator.state()["orgs"]["acme"]["apps"][name]["secret"]["minted"] == 0
+    )  # the secret in use was never replaced
     # And the inventory now names that stack as its holder.
     status, out, _ = run(simulator, "--json", "--adopt", "legacy_crm", "--stack-export",
                          str(write_export(fresh, fresh.workdir / "export.json")))  # fmt: skip

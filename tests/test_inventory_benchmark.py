@@ -12,7 +12,18 @@ from tests.support.paths import REPO_ROOT
 
 def test_inventory_benchmark_counts_pages_not_apps(tmp_path: Path) -> None:
     out = tmp_path / "inventory.json"
-    command = [sys.executable, "-m", "benchmarks.inventory", "--apps", "3", "7", "--latency-ms", "0", "--page-size", "5"]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.inventory",
+        "--apps",
+        "3",
+        "7",
+        "--latency-ms",
+        "0",
+        "--page-size",
+        "5",
+    ]
     completed = subprocess.run(
         [*command, "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False
     )

@@ -50,9 +50,11 @@ resources = st.fixed_dictionaries(
 exports = st.one_of(
     st.fixed_dictionaries(
         {"version": st.sampled_from([3, 1, 2, "3"]) | json_value},
-        optional={"deployment": st.fixed_dictionaries({}, optional={"resources": st.lists(resources, max_size=4)})
-                  | json_value},
-    ),  # fmt: skip
+        optional={
+            "deployment": st.fixed_dictionaries({}, optional={"resources": st.lists(resources, max_size=4)})
+            | json_value
+        },
+    ),
     st.fixed_dictionaries({"version": st.just(1), "resources": st.lists(resources, max_size=4) | json_value}),
     json_value,
 )
