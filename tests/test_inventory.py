@@ -129,6 +129,12 @@ def test_the_report_names_each_app_by_how_it_was_made(simulator: SimulatorProces
     ]
     conflict = report["findings"][2]
     assert conflict["stacks"] == ["beta", "gamma"]
+    # The rehearsal's --state: the harness's own state file (version 1) reads the same.
+    alpha = three_ways["engines"]["alpha"]
+    status, out, _ = run(simulator, "--json", "--state", str(alpha.state_path))
+    assert status == 0
+    (held,) = [a for a in json.loads(out)["apps"] if a["managedBy"]]
+    assert held["name"] == names["stackone"] and held["managedBy"][0]["stack"] == "alpha"
     # No secret of any stack is in the output (the exports hold them encrypted; none is needed).
     for engine in three_ways["engines"].values():
         for resource in engine.state:
