@@ -65,6 +65,18 @@ installs = KustomerAppInstalls("app-installs", apps=declared)
 
 exported: dict[str, pulumi.Input[dict[str, object]]] = {}
 for spec, app in zip(apps, declared, strict=True):
+    if not spec.mint_secret:
+        # An adopted app whose secret is used outside the stack: a mint would revoke it (docs/inventory.md).
+        exported[spec.app] = {
+            "appName": app.app_name,
+            "orgName": org_name or "",
+            "clientId": app.client_id,
+            "redirectUris": spec.redirect_uris,
+            "scopes": spec.scopes,
+            "authorizeUrl": endpoints.authorize_url,
+            "tokenUrl": endpoints.token_url,
+        }
+        continue
     secret = KustomerAppSecret(
         f"{spec.app}-secret",
         app_name=app.app_name,

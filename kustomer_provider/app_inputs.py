@@ -7,11 +7,13 @@ resource's and the provider's), and what the stack config's ``kustomer:apps`` ac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from .fields import (
+    KNOWN_DEFINITION_KEYS,
     AppName,
     Bool,
     Definition,
@@ -35,6 +37,7 @@ __all__ = [
     "AppSecretInputs",
     "PrivateAppInputs",
     "SecretRotationInputs",
+    "definition_values",
 ]
 
 
@@ -128,3 +131,34 @@ class AppInstallsInputs(InputModel):
     def installs(self) -> dict[str, str]:
         """App name -> version, for every app that is to be installed."""
         return {app.app_name: app.version for app in self.apps if app.install}
+
+
+def definition_values(attributes: Mapping[str, Any], namespaced_name: str) -> dict[str, Any]:
+    """The inputs of :class:`AppDefinitionInputs` (snake_case) that register exactly the definition of a registered
+    version, from its attributes as Kustomer lists them; not validated (the caller's model judges them).
+
+    What Kustomer adds to a definition (``name``, ``clientId``, ``createdAt``, ...) is left out, and so is an empty
+    ``auth`` (the listing shows one for every app); ``install`` and ``adopt_existing`` are not part of a
+    definition and are left to the caller. Used by an import's read and by the inventory's ``--adopt``.
+    """
+    bare = attributes.get("app")
+    if not isinstance(bare, str) or not bare:
+        bare = namespaced_name.rsplit("_", 1)[0] if "_" in namespaced_name else namespaced_name
+    values: dict[str, Any] = {
+        "app": bare,
+        "version": attributes.get("version"),
+        "title": attributes.get("title"),
+        "redirect_uris": list(attributes.get("redirectUris") or []),
+    }
+    if attributes.get("description") is not None:
+        values["description"] = attributes["description"]
+    if attributes.get("iconUrl") is not None:
+        values["icon_url"] = attributes["iconUrl"]
+    definition = {
+        key: value
+        for key, value in attributes.items()
+        if key in KNOWN_DEFINITION_KEYS and not (key == "auth" and value == {})
+    }
+    if definition:
+        values["definition"] = definition
+    return values

@@ -271,6 +271,15 @@ class AppSecretProvider(KustomerResourceProvider[AppSecretInputs]):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         # Never mint here: a mint may revoke the secret consumers hold. Check the app still exists and whether
         # the stored secret still works; a dead one is marked, so that the next up's diff replaces it.
+        if not props.get("created_at"):
+            # No stored outputs: an import. Kustomer shows a secret once and has no API to read it back.
+            raise KustomerError(
+                f"A KustomerAppSecret cannot be imported ({id_ or 'no id'}): Kustomer shows a client secret once, when "
+                "it is minted, and has no API to read it back. Take the app over without its secret (adopt_existing "
+                "on the KustomerPrivateApp and no KustomerAppSecret; mintSecret: false in kustomer:apps), or declare "
+                "a KustomerAppSecret without import_ and let `pulumi up` mint a new secret, which revokes the one in "
+                "use (docs/inventory.md#adoption)."
+            )
         client = provider_process.client()
         app_name = str(props.get("app_name", ""))
         if not client.versions_of(app_name, max_age=provider_process.READ_MAX_AGE_SECONDS):

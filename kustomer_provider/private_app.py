@@ -15,8 +15,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import assumptions, ownership, provider_process
-from .answers import NOT_INSTALLED, AvailableApp, InstallRecord
-from .app_inputs import PrivateAppInputs
+from .answers import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord
+from .app_inputs import PrivateAppInputs, definition_values
 from .errors import KustomerConflictError, KustomerInstallError, KustomerOwnershipError
 from .input_validation import InputFailure
 from .resource_provider import KustomerResourceProvider, resource_properties
@@ -159,8 +159,9 @@ def _existing_version(
     )
 
 
-def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.OwnerView) -> AvailableApp:
-    """Register ``inputs``' version with this resource's marker, or take over the registered one that is its own.
+def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.OwnerView) -> tuple[AvailableApp, bool]:
+    """Register ``inputs``' version with this resource's marker, or take over the registered one that is its own
+    (or, with ``adopt_existing``, an identical unmarked one): the version, and whether it was taken over.
 
     First a look at what was registered before this run (one listing per process): a version of its own is taken
     over with no register request, and an app another resource manages is refused before anything is sent.
@@ -176,9 +177,9 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.
         if existing is not None:
             taken, _ = _existing_version(inputs, view, existing, versions)
             if taken is not None:
-                return taken
+                return taken, True
     try:
-        return client.register_version(ownership.with_marker(definition, inputs.owner_marker))
+        return client.register_version(ownership.with_marker(definition, inputs.owner_marker)), False
     except KustomerConflictError as conflict:
         versions = client.versions_of(inputs.app)
         existing = next((v for v in versions if v.version == inputs.version), None)
@@ -189,7 +190,7 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.
             raise refusal from None
         taken, advice = _existing_version(inputs, view, existing, versions)
         if taken is not None:
-            return taken
+            return taken, True
         claim = view.claim(existing, definition)
         if claim.kind == "other":
             raise KustomerOwnershipError(
@@ -208,7 +209,22 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.
         ) from None
 
 
-def _install(client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool) -> InstallRecord:
+def _already_installed(client: KustomerClient, registered: AvailableApp) -> InstallRecord | None:
+    """The install of an adopted version when the org has it (or a newer one) installed: nothing to install."""
+    entry = client.installed_app(registered.name, max_age=provider_process.READ_MAX_AGE_SECONDS)
+    if entry is None or entry.state_of(registered.version) != assumptions.INSTALLED:
+        return None
+    return InstallRecord(
+        name=registered.name, version=entry.version or registered.version, status=assumptions.INSTALLED
+    )
+
+
+def _install(
+    client: KustomerClient, registered: AvailableApp, *, just_registered: bool, wait: bool, adopted: bool = False
+) -> InstallRecord:
+    if adopted and (done := _already_installed(client, registered)) is not None:
+        provider_process.note_installed(registered.name, done.version)
+        return done
     try:
         record = client.install(registered.name, registered.version)
         if record.status != assumptions.INSTALLED and wait:
@@ -256,6 +272,35 @@ def _stored_marker(olds: Mapping[str, Any]) -> str | None:
     return marker if isinstance(marker, str) else None
 
 
+def _imported(
+    versions: list[AvailableApp], latest: AvailableApp, installed: InstalledApp | None, props: Mapping[str, Any]
+) -> ReadResult:
+    """What an import reads: the app's installed version (else its newest) as inputs and outputs.
+
+    The inputs are the registered definition of that version (:func:`definition_values`), so that the engine's
+    diff against the program's inputs is empty only when the program declares the app as it is in the org; the
+    inputs that only say how to run (``adopt_existing``, ``wait_for_install``) are the program's own.
+    """
+    by_version = {v.version: v for v in versions}
+    shown = by_version.get(installed.version or "") if installed is not None else None
+    registered = shown or latest
+    inputs = PrivateAppProvider.input_defaults()
+    inputs.update(definition_values(registered.attributes, registered.name))
+    inputs["install"] = installed is not None and bool(installed.version)
+    for how in ("adopt_existing", *HOW_TO_RUN_INPUTS):
+        if props.get(how) is not None:
+            inputs[how] = props[how]
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    record = (
+        InstallRecord(name=registered.name, version=installed.version or "", status=installed.status or NOT_INSTALLED)
+        if installed is not None
+        else None
+    )
+    outs = _outputs(inputs, registered, record, {})
+    outs["latest_version"] = latest.version
+    return ReadResult(registered.name, outs, inputs)
+
+
 class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
     """The dynamic provider of :class:`KustomerPrivateApp`. Holds no state: see ``resource_provider``."""
 
@@ -276,9 +321,15 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
         client = provider_process.client()
         view = ownership.OwnerView.of(inputs.owner_marker, handed_over=inputs.take_over_from)
         with provider_process.app_lock(inputs.app):
-            registered = _register(client, inputs, view)
+            registered, taken = _register(client, inputs, view)
             install = (
-                _install(client, registered, just_registered=True, wait=inputs.wait_for_install)
+                _install(
+                    client,
+                    registered,
+                    just_registered=not taken,
+                    wait=inputs.wait_for_install,
+                    adopted=taken,
+                )
                 if inputs.install
                 else None
             )
@@ -293,8 +344,9 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
         view = ownership.OwnerView.of(new.owner_marker, _stored_marker(olds), handed_over=new.take_over_from)
         with provider_process.app_lock(new.app):
             if needs_version:
-                registered = _register(client, new, view)
+                registered, taken = _register(client, new, view)
             else:  # only install or adopt_existing changed: the registered version is the one we have
+                taken = False
                 registered = AvailableApp(
                     id=str(olds.get("app_version_id", "")),
                     name=str(olds.get("app_name", _id)),
@@ -303,7 +355,13 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
                 )
             install_needed = new.install and (needs_version or olds.get("install_status") != assumptions.INSTALLED)
             install = (
-                _install(client, registered, just_registered=needs_version, wait=new.wait_for_install)
+                _install(
+                    client,
+                    registered,
+                    just_registered=needs_version and not taken,
+                    wait=new.wait_for_install,
+                    adopted=taken,
+                )
                 if install_needed
                 else None
             )
@@ -320,6 +378,9 @@ class PrivateAppProvider(KustomerResourceProvider[PrivateAppInputs]):
             return ReadResult("", {})
         latest = max(versions, key=lambda v: SemVer.parse(v.version))
         installed = client.installed_app(latest.name, max_age=provider_process.READ_MAX_AGE_SECONDS)
+        if not props.get("app_version_id"):
+            # No stored outputs: an import (the id and, at most, the program's inputs). Read the app as it is.
+            return _imported(versions, latest, installed, props)
         outs = dict(props)
         outs.update(
             app_name=latest.name,

@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from .app_inputs import AppDefinitionInputs, SecretRotationInputs
 from .errors import KustomerConfigError
-from .fields import Bool, RoleString
+from .fields import Bool, NestedError, RoleString
 from .input_validation import InputFailure, path_part, validate_inputs
 from .platform_inputs import RegisteredClientInputs
 
@@ -49,6 +49,26 @@ class AppConfig(SecretRotationInputs, AppDefinitionInputs):
     """The scopes consumers should request (role strings, plus offline_access for refresh tokens)."""
     secret_follows_version: Bool = False
     """Mint a new secret whenever the app moves to a new version."""
+    mint_secret: Bool = True
+    """Declare a ``KustomerAppSecret`` for the app (mint its client secret). ``false`` for an app adopted with its
+    secret in use outside the stack: a mint would revoke that secret, and Kustomer cannot read it back."""
+
+    @model_validator(mode="after")
+    def _rotation_needs_a_secret(self) -> AppConfig:
+        if not self.mint_secret:
+            for name, given in (
+                ("rotateAfterDays", self.rotate_after_days is not None),
+                ("rotationTriggers", bool(self.rotation_triggers)),
+                ("secretFollowsVersion", self.secret_follows_version),
+            ):
+                if given:
+                    raise NestedError(
+                        "rotates the app's client secret, which the stack does not hold with mintSecret: false: "
+                        f"remove {name}, or set mintSecret: true (the next up then mints a new secret, which "
+                        "revokes the one in use)",
+                        (name,),
+                    )
+        return self
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

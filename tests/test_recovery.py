@@ -148,7 +148,7 @@ def test_an_unmarked_identical_version_is_refused_with_the_steps_that_take_it_ov
     refused = engine.up(check=False)
 
     text = failure_text(refused)
-    assert "KustomerConflictError" in text and "with exactly this definition but no owner marker" in text
+    assert "with exactly this definition but no owner marker" in text
     assert "probably this stack's own create" in text
     assert "set adoptExisting: true on this app in kustomer:apps" in text and "then set it back" in text
     assert sim_app(simulator, NAME)["secret"]["minted"] == 0
@@ -182,7 +182,7 @@ def test_the_same_definition_with_another_stacks_marker_is_refused_even_with_ado
 
     text = failure_text(engine.up(check=False))
 
-    assert "KustomerOwnershipError" in text and f"carries the owner marker {OTHER_STACK!r}" in text
+    assert f"carries the owner marker {OTHER_STACK!r}" in text
     assert f"this resource is {MARKER!r}" in text
     assert f"takeOverFrom: {OTHER_STACK}" in text and "remove it from that stack first" in text
     assert writes_since(simulator, since) == []  # nothing registered, installed or minted
@@ -211,7 +211,7 @@ def test_a_second_stack_cannot_adopt_or_outbid_an_app_the_first_manages(
     outbidding = failure_text(second.up(check=False))
 
     for text in (adopting, outbidding):
-        assert "KustomerOwnershipError" in text and f"carries the owner marker {MARKER!r}" in text
+        assert f"carries the owner marker {MARKER!r}" in text
         assert f"this resource is {OTHER_STACK!r}" in text
     assert writes_since(simulator, since) == [] and list(registered(simulator)) == ["1.0.0"]
     assert sim_app(simulator, NAME)["secret"]["minted"] == 1

@@ -90,7 +90,7 @@ def test_permanent_403_fails_at_once_naming_the_missing_role(
     assert not result.ok
     assert "403" in result.error and "org.admin.apps" in result.error
     assert "reader-key-0123456789" not in result.error + result.provider_stderr
-    # No retry (the listing before it, looking for a version of its own, is allowed to a reader).
+    # No retry (the one listing before it, looking for a version of its own or one to adopt, is allowed to a reader).
     assert simulator.stats()["requests"] == {"GET /v1/apps/available": 1, "POST /v1/apps/available": 1}
     assert elapsed < 15  # no backoff: process start-up only
 

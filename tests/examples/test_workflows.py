@@ -24,7 +24,7 @@ def load(name: str) -> dict[str, Any]:
 
 def test_every_workflow_parses_and_names_its_triggers() -> None:
     files = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
-    assert files == ["kustomer-stacks.yml", "pulumi-stack.yml", "rotate-secrets.yml"]
+    assert files == ["inventory.yml", "kustomer-stacks.yml", "pulumi-stack.yml", "rotate-secrets.yml"]
     for name in files:
         document = load(name)
         assert document["name"] and document["on"] and document["jobs"], name
@@ -107,3 +107,23 @@ def test_no_secret_is_written_into_a_workflow() -> None:
         for line in text.splitlines():
             if re.search(r"(API_KEY|PASSPHRASE|BACKEND_URL|api-key|passphrase|backend-url)\s*:\s*\S", line):
                 assert "${{ secrets." in line or line.strip().startswith(("description", "#")), f"{path.name}: {line}"
+
+
+def test_a_scheduled_inventory_fails_on_every_class_with_a_read_only_key() -> None:
+    from kustomer_provider.inventory import FINDING_KINDS
+
+    document = load("inventory.yml")
+    (schedule,) = document["on"]["schedule"]
+    assert len(schedule["cron"].split()) == 5
+    job = document["jobs"]["inventory"]
+    assert job["strategy"]["matrix"]["stack"] == ["staging", "prod"]
+    (step,) = [s for s in job["steps"] if s.get("name", "").startswith("Inventory")]
+    assert "READ_KEY" in step["env"]["KUSTOMER_API_KEY"] and "${{ secrets." in step["env"]["KUSTOMER_API_KEY"]
+    script = step["run"]
+    assert '--from-stack "$STACK" --check-secrets' in script
+    assert f"--fail-on {','.join(FINDING_KINDS)}" in script
+    # The flags the workflow passes are the command's own.
+    from kustomer_provider.inventory.cli import build_parser
+
+    options = {o for action in build_parser()._actions for o in action.option_strings}
+    assert {"--from-stack", "--check-secrets", "--json", "--width", "--fail-on"} <= options

@@ -1,0 +1,7 @@
+"""``python -m kustomer_provider.inventory``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
