@@ -1,8 +1,9 @@
 """The Kustomer Apps Platform API client: one small object over one ``httpx.Client``.
 
 - Keyword-only constructor; timeouts, deadlines, the answer size cap and the retry policy are named
-  defaults; ``transport=`` is passed to httpx unchanged, which is how tests inject
-  ``httpx.MockTransport`` or a recording.
+  defaults; ``transport=`` (how tests inject ``httpx.MockTransport`` or a recording) sends inside the
+  package's one outbound transport (:mod:`kustomer_provider.outbound`), which applies its URL rules,
+  deadline and cap to it too.
 - Thread-safe: the provider process shares one client between its worker threads (one connection pool).
 - **One place for every answer.** Every request goes through :meth:`KustomerClient._call`, which sends
   it (with retries), reads the answer within a deadline and a size cap, and turns it into a result or
@@ -12,10 +13,11 @@
   ``JSONDecodeError``, ``KeyError``, ``ValidationError`` or ``httpx`` exception. Messages name the
   method, the path, the status and what to do, with every credential redacted
   (:mod:`kustomer_provider.redaction`).
-- Retries with exponential backoff and full jitter for 429, 5xx and transport errors, honouring
-  ``Retry-After`` and ``x-ratelimit-reset``; never for 3xx or 400/401/403/404/409.
+- Retries with exponential backoff and full jitter (:mod:`kustomer_provider.retry`) for 429, 5xx and
+  transport errors, honouring ``Retry-After`` (seconds or an HTTP-date) and ``x-ratelimit-reset``; never
+  for 3xx or 400/401/403/404/409.
 
-Time and size bounds (:class:`RetryPolicy`, constructor arguments):
+Time and size bounds (:class:`RetryPolicy`, constructor arguments; the outbound transport enforces them):
 
 - each attempt, from sending the request to the last byte of the answer, ends at its deadline:
   ``attempt_deadline`` = **40 s** (headers trickled byte by byte included: every socket read and write
@@ -26,13 +28,13 @@ Time and size bounds (:class:`RetryPolicy`, constructor arguments):
   have reached Kustomer);
 - an answer body is read up to ``max_answer_bytes`` = **4 MiB** (:data:`DEFAULT_MAX_ANSWER_BYTES`),
   ample for a page of 100 app versions; a larger 2xx answer is refused, a larger error answer is cut
-  there. ``Accept-Encoding: identity`` is asked for, so the cap also bounds what a compressed body
-  could expand to with a server that honours it.
+  there. ``Accept-Encoding: identity`` is asked for, and an answer encoded anyway is refused, so the cap
+  bounds the decoded body.
 
-Limits of the deadline: name resolution (DNS) is not interruptible, and with a ``transport=`` given or
-an HTTP proxy from the environment, only the time between body chunks is checked.
+Limits of the deadline: name resolution (DNS) is not interruptible, and with a ``transport=`` given only
+the time between body chunks is checked.
 
-The client's parts live beside it: :mod:`~kustomer_provider.outbound` (the deadline inside the HTTP stack),
+The client's parts live beside it: :mod:`~kustomer_provider.outbound` (the transport every call shares),
 :mod:`~kustomer_provider.retry` (the policy and the server's wait hints), :mod:`~kustomer_provider.envelopes`
 (the answers' shapes and parse functions), :mod:`~kustomer_provider.error_mapping` (an error answer -> its
 exception) and :mod:`~kustomer_provider.install_progress`; this module re-exports the public names.
@@ -86,7 +88,7 @@ from .errors import (
     KustomerUnexpectedAnswerError,
 )
 from .install_progress import InstallProgress
-from .outbound import AttemptDeadline, attempt_deadline, deadline_transport, timeout_within
+from .outbound import ATTEMPT_SECONDS, MAX_ANSWER_BYTES, AnswerTooLarge, AttemptDeadline, OutboundTransport
 from .pacing import InstallDurationEstimate, RateLimitGovernor
 from .redaction import install_log_redaction, redact, register_secret
 from .retry import DEFAULT_RETRY, NO_RETRY, RETRY_STATUS, RetryPolicy
@@ -108,8 +110,9 @@ __all__ = [
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 #: Enough connections for the provider host's four worker threads, kept alive between requests.
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
-#: The largest answer body read (4 MiB): a page of 100 app versions is a few hundred KiB.
-DEFAULT_MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
+#: The largest answer body read (4 MiB, the outbound transport's cap): a page of 100 app versions is a few
+#: hundred KiB.
+DEFAULT_MAX_ANSWER_BYTES: Final = MAX_ANSWER_BYTES
 #: Names the installed version (``kustomer_provider.__version__``), so Kustomer support can tell releases apart.
 USER_AGENT: Final = f"kustomer-pulumi/{__version__} (+https://github.com/; pulumi dynamic provider)"
 #: While installs are awaited, a progress line at least this often (seconds); a status change is told at once.
@@ -201,7 +204,14 @@ class KustomerClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=timeout,
-            transport=transport if transport is not None else deadline_transport(limits),
+            # Every request through the package's one outbound transport: the URL rules, the attempt deadline
+            # and the answer cap; an injected transport (a test's MockTransport, a recording) sends.
+            transport=OutboundTransport(
+                transport=transport,
+                limits=limits,
+                attempt_deadline=retry.attempt_deadline,
+                max_answer_bytes=max_answer_bytes,
+            ),
             follow_redirects=False,
         )
 
@@ -400,26 +410,19 @@ class KustomerClient:
     def _attempt(self, request: httpx.Request, deadline: float) -> Answer:
         """One try: send, read the answer up to the size cap, all before ``deadline`` (the client's clock)."""
         left = max(deadline - self._clock(), 0.001)
-        request.extensions["timeout"] = timeout_within(self._timeout, left)
-        with attempt_deadline(time.monotonic() + left):
-            response = self._http.send(request, stream=True)
-            try:
-                chunks: list[bytes] = []
-                size = 0
-                truncated = False
-                for chunk in response.iter_bytes():
-                    room = self.max_answer_bytes - size
-                    if len(chunk) > room:
-                        chunks.append(chunk[:room])
-                        size += room
-                        truncated = True
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if self._clock() >= deadline:
-                        raise AttemptDeadline
-            finally:
-                response.close()
+        # The transport ends the attempt at its deadline and delivers the body up to the cap.
+        request.extensions[ATTEMPT_SECONDS] = left
+        request.extensions["timeout"] = self._timeout.as_dict()  # the transport lowers it to the time left
+        response = self._http.send(request, stream=True)
+        chunks: list[bytes] = []
+        truncated = False
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+        except AnswerTooLarge:
+            truncated = True  # a 2xx answer is then refused, an error answer cut (see _read and api_error)
+        finally:
+            response.close()
         return Answer(response.status_code, response.headers, b"".join(chunks), truncated)
 
     def _send(

@@ -39,7 +39,8 @@ SECRET_OUTPUTS: Final = ("client_secret",)
 #: Inputs naming another client: a change replaces the resource.
 REPLACING_INPUTS: Final = ("platform", "client_id")
 #: One verification exchange, in seconds (connect, whole): short, and never retried in a loop (a wrong secret
-#: stays wrong).
+#: stays wrong). "Whole" is the outbound transport's per-attempt deadline: a server that trickles its answer
+#: is cut there, and its answer is read up to the transport's 4 MiB cap.
 VERIFY_TIMEOUT_S: Final = (5.0, 10.0)
 #: ``verification`` when the platform accepted the client and refused only the made-up code.
 VERIFIED: Final = "verified"
@@ -101,19 +102,31 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
         note = f"not possible: {platform.verification.reason}"
         pulumi.log.info(f"The {label} cannot be verified without a user ({note}); it is kept as given.")
         return note
-    import httpx  # here, not at the top: a Pulumi program imports this module but never verifies
+    # Here, not at the top: a Pulumi program imports this module but never verifies (and never loads httpx).
+    import httpx
 
+    from .outbound import check_url, failure_text, outbound_client
+
+    where = "endpoint_base_url" if inputs.endpoint_base_url else f"{platform.title}'s documented token endpoint"
+    check_url(
+        request.url,
+        source=f"The verification of the {label} at {where}",
+        fix="Set endpoint_base_url to an https URL (plain http only for a simulator on a loopback host), or leave "
+        "it unset for the platform's own hosts.",
+    )
     connect, whole = VERIFY_TIMEOUT_S
     try:
-        with httpx.Client(
-            timeout=httpx.Timeout(whole, connect=connect), follow_redirects=False, transport=transport
+        with outbound_client(
+            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=whole, transport=transport
         ) as client:
             response = client.request(
                 request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
             )
             answer = platform.verification.verdict(response.status_code, response.content)
     except httpx.HTTPError as exc:
-        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
+        unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        what = f"could not be reached ({type(exc).__name__}: {exc})" if unreachable else failure_text(exc)
+        reason = redact(f"{platform.title}'s token endpoint {what}")
         pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
         return f"could not verify: {reason}"
     if answer.verdict == "live":
