@@ -82,8 +82,16 @@ def _fix(inputs: RegisteredClientInputs, field: str) -> str:
     )
 
 
-def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransport | None = None) -> str:
+def verify_client(
+    inputs: RegisteredClientInputs,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    attempt_deadline: float = VERIFY_TIMEOUT_S[1],
+) -> str:
     """Verify the client with one exchange of a made-up code; the ``verification`` output.
+
+    The exchange goes through the package's outbound transport: it ends within ``attempt_deadline`` seconds
+    (a trickling server included) and reads at most 4 MiB of the answer; either failure is "could not verify".
 
     Raises :class:`RegisteredClientRejectedError` when the platform refuses the client or its secret. Returns
     :data:`VERIFIED`, ``"not possible: ..."`` where the platform cannot tell, or ``"could not verify: ..."``
@@ -117,7 +125,7 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
     connect, whole = VERIFY_TIMEOUT_S
     try:
         with outbound_client(
-            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=whole, transport=transport
+            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=attempt_deadline, transport=transport
         ) as client:
             response = client.request(
                 request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from .. import assumptions as decisions
-from ..outbound import failure_text, outbound_client
+from ..outbound import ATTEMPT_DEADLINE_S, MAX_ANSWER_BYTES, failure_text, outbound_client
 from ..redaction import redact, register_secret
 from . import assumptions
 from .errors import OAuthEndpointError
@@ -98,10 +98,27 @@ def _token_hint(error: str | None, description: str, grant: str) -> str:
 
 
 class OAuthClient:
-    """Talks to one org's OAuth endpoints and API. Use as a context manager, or call ``close()``."""
+    """Talks to one org's OAuth endpoints and API. Use as a context manager, or call ``close()``.
 
-    def __init__(self, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None):
-        self._http = outbound_client(timeout=timeout, transport=transport, headers={"User-Agent": _USER_AGENT})
+    Each request ends within ``attempt_deadline`` seconds and reads at most ``max_answer_bytes`` of its answer
+    (the outbound transport's figures by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        attempt_deadline: float = ATTEMPT_DEADLINE_S,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
+        self._http = outbound_client(
+            timeout=timeout,
+            transport=transport,
+            attempt_deadline=attempt_deadline,
+            max_answer_bytes=max_answer_bytes,
+            headers={"User-Agent": _USER_AGENT},
+        )
 
     def __enter__(self) -> OAuthClient:
         return self
