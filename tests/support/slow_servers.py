@@ -1,4 +1,4 @@
-"""Servers that misbehave on a real loopback socket: they trickle, or never stop sending.
+"""Servers on a real loopback socket that misbehave (they trickle, or never stop sending) or answer as scripted.
 
 Each is a TCP server on 127.0.0.1 (so plain http is allowed by the outbound rules) that reads a request and
 then runs a behaviour on the connection in a thread; it counts connections, bytes sent, and the connections
@@ -17,6 +17,7 @@ from contextlib import contextmanager
 __all__ = [
     "Behaviour",
     "MisbehavingServer",
+    "canned",
     "endless_body",
     "serving",
     "trickle_body",
@@ -109,3 +110,16 @@ def endless_body(server: MisbehavingServer, connection: socket.socket) -> None:
     server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
     while True:
         server.send(connection, CHUNK)
+
+
+def canned(status: int, body: bytes = b"", content_type: str = "application/json") -> Behaviour:
+    """One complete answer, then the connection closes: a scripted answer over a real socket."""
+    head = (
+        f"HTTP/1.1 {status} Scripted\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+
+    def behaviour(server: MisbehavingServer, connection: socket.socket) -> None:
+        server.send(connection, head + body)
+
+    return behaviour
