@@ -13,21 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from . import errors
 from .envelopes import EXCERPT, Answer, excerpt, no_json_constants, text_excerpt
-from .errors import (
-    KustomerAPIError,
-    KustomerAuthError,
-    KustomerConflictError,
-    KustomerInvalidRequestError,
-    KustomerNotFoundError,
-    KustomerOutdatedVersionError,
-    KustomerPermissionError,
-    KustomerRateLimitError,
-    KustomerRedirectError,
-    KustomerRolesChangedError,
-    KustomerServerError,
-    KustomerUnexpectedAnswerError,
-)
 from .redaction import redact_json
 from .retry import retry_after_seconds
 
@@ -134,16 +121,16 @@ class _Rule:
     """One row of :data:`_RULES`: which answers it matches, the exception, and the message."""
 
     matches: Callable[[_Refusal], bool]
-    error: type[KustomerAPIError]
+    error: type[errors.KustomerAPIError]
     message: Callable[[_Refusal], str]
 
 
 #: Error answers -> exceptions, first match wins (as httpx maps httpcore's exceptions with one table). Every
-#: status Kustomer documents has its row; anything else falls through to KustomerUnexpectedAnswerError.
+#: status Kustomer documents has its row; anything else falls through to errors.KustomerUnexpectedAnswerError.
 _RULES: Final[tuple[_Rule, ...]] = (
     _Rule(
         lambda r: r.status == 401 and "pod" in r.lowered,
-        KustomerAuthError,
+        errors.KustomerAuthError,
         lambda r: (
             f"{r.where}. The API key belongs to another Kustomer region. Use the per-org host "
             "https://<org>.api.kustomerapp.com (kustomer:baseUrl unset and kustomer:orgName set), which routes to the "
@@ -153,28 +140,28 @@ _RULES: Final[tuple[_Rule, ...]] = (
     # A key lacking a role: 403 (HTTP's meaning), or a 401 that says so (Kustomer's older error reference).
     _Rule(
         lambda r: r.status == 403 or (r.status == 401 and _SPEAKS_OF_ROLE.search(r.lowered) is not None),
-        KustomerPermissionError,
+        errors.KustomerPermissionError,
         lambda r: missing_role_message(r.where, r.detail),
     ),
     _Rule(
         lambda r: r.status == 401 and _SPEAKS_OF_BAD_KEY.search(r.lowered) is not None,
-        KustomerAuthError,
+        errors.KustomerAuthError,
         lambda r: (
             f"{r.where}. Kustomer rejected the API key. Check that kustomer:apiKey (or KUSTOMER_API_KEY) "
             "holds a valid, unrevoked key of this org and region."
         ),
     ),
     # A bare 401 (no detail, or one that speaks neither of a role nor of a bad key).
-    _Rule(lambda r: r.status == 401, KustomerAuthError, _bad_key_or_missing_role),
+    _Rule(lambda r: r.status == 401, errors.KustomerAuthError, _bad_key_or_missing_role),
     _Rule(
         lambda r: r.status == 404,
-        KustomerNotFoundError,
+        errors.KustomerNotFoundError,
         lambda r: f"{r.where}. The app or version does not exist in this org.",
     ),
-    _Rule(lambda r: r.status == 409, KustomerConflictError, lambda r: f"{r.where}."),
+    _Rule(lambda r: r.status == 409, errors.KustomerConflictError, lambda r: f"{r.where}."),
     _Rule(
         lambda r: r.status == 429,
-        KustomerRateLimitError,
+        errors.KustomerRateLimitError,
         lambda r: (
             f"{r.where}. The org's per-minute request budget (shared by every key of the org) stayed spent "
             "through our retries. Run again in a minute, or lower the parallelism (`pulumi up --parallel 2`)."
@@ -182,7 +169,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
     ),
     _Rule(
         lambda r: 500 <= r.status <= 599,
-        KustomerServerError,
+        errors.KustomerServerError,
         lambda r: (
             f"{r.where}. Kustomer failed and our retries did not get through. Run `pulumi up` again: retries "
             "are safe, nothing is duplicated."
@@ -190,17 +177,17 @@ _RULES: Final[tuple[_Rule, ...]] = (
     ),
     _Rule(
         lambda r: r.status == 400 and ("outdated" in r.lowered or r.code == "invalid_version"),
-        KustomerOutdatedVersionError,
+        errors.KustomerOutdatedVersionError,
         lambda r: f"{r.where}. Set `version` above the latest registered version.",
     ),
     _Rule(
         lambda r: r.status == 400 and "roles do not match" in r.lowered,
-        KustomerRolesChangedError,
+        errors.KustomerRolesChangedError,
         lambda r: f"{r.where}. A change of `definition.roles` needs the next major version (x.0.0).",
     ),
     _Rule(
         lambda r: r.status in (400, 422),
-        KustomerInvalidRequestError,
+        errors.KustomerInvalidRequestError,
         lambda r: (
             f"{r.where}{f' (field {r.pointer})' if r.pointer else ''}. Kustomer rejected the request; fix "
             "that input and run again."
@@ -209,22 +196,26 @@ _RULES: Final[tuple[_Rule, ...]] = (
 )
 
 
-def _undocumented(refusal: _Refusal) -> str:
-    return (
-        f"{refusal.where}. Kustomer does not document this status for this call: check that kustomer:baseUrl is the "
+#: What no row of the table matches.
+_UNDOCUMENTED: Final = _Rule(
+    lambda r: True,
+    errors.KustomerUnexpectedAnswerError,
+    lambda r: (
+        f"{r.where}. Kustomer does not document this status for this call: check that kustomer:baseUrl is the "
         "Kustomer API host (https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set) and run again."
-    )
+    ),
+)
 
 
-def api_error(answer: Answer, method: str, shown_path: str) -> KustomerAPIError:
+def api_error(answer: Answer, method: str, shown_path: str) -> errors.KustomerAPIError:
     """Turn an answer that is neither 2xx nor 3xx into the matching exception of :data:`_RULES`, with what to do."""
     code, detail, pointer = error_fields(answer)
     said = f": {detail.rstrip('.')}" if detail else ""
     refusal = _Refusal(
         method, answer.status, code, detail, pointer, f"{method} {shown_path} answered {answer.status}{said}"
     )
-    rule = next((rule for rule in _RULES if rule.matches(refusal)), None)
-    error, message = (rule.error, rule.message) if rule is not None else (KustomerUnexpectedAnswerError, _undocumented)
+    rule = next((rule for rule in _RULES if rule.matches(refusal)), _UNDOCUMENTED)
+    error, message = rule.error, rule.message
     return error(
         message(refusal),
         method=method,
@@ -237,10 +228,10 @@ def api_error(answer: Answer, method: str, shown_path: str) -> KustomerAPIError:
     )
 
 
-def redirect_error(answer: Answer, method: str, shown_path: str) -> KustomerRedirectError:
+def redirect_error(answer: Answer, method: str, shown_path: str) -> errors.KustomerRedirectError:
     location = answer.headers.get("location")
     to = f" to {excerpt(location)}" if location else ""
-    return KustomerRedirectError(
+    return errors.KustomerRedirectError(
         f"{method} {shown_path} answered {answer.status}, a redirect{to}. The client never follows redirects "
         "(they could carry the API key to another host). Check kustomer:baseUrl: it should be the org's API "
         "host https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set.",
