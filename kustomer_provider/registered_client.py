@@ -82,6 +82,59 @@ def _fix(inputs: RegisteredClientInputs, field: str) -> str:
     )
 
 
+class _Unreachable(Exception):
+    """The token endpoint gave no usable answer; ``verification`` is the output that says so (already logged)."""
+
+    def __init__(self, verification: str) -> None:
+        super().__init__(verification)
+        self.verification = verification
+
+
+def _send(
+    inputs: RegisteredClientInputs,
+    label: str,
+    request: platforms.ExchangeRequest,
+    *,
+    transport: httpx.BaseTransport | None,
+    attempt_deadline: float,
+) -> tuple[int, bytes]:
+    """``(status, body)`` of one request of a verification, sent through the package's outbound transport.
+
+    Its URL is held to the outbound rules first (:class:`~kustomer_provider.outbound.OutboundURLError` naming
+    ``endpoint_base_url`` or the platform's endpoint, nothing sent); the request ends within ``attempt_deadline``
+    and reads at most 4 MiB. No usable answer raises :class:`_Unreachable` with the "could not verify" output,
+    logged as a warning.
+    """
+    # Here, not at the top: a Pulumi program imports this module but never verifies (and never loads httpx).
+    import httpx
+
+    from .outbound import check_url, failure_text, outbound_client
+
+    platform = platforms.get_platform(inputs.platform)
+    where = "endpoint_base_url" if inputs.endpoint_base_url else f"{platform.title}'s documented token endpoint"
+    check_url(
+        request.url,
+        source=f"The verification of the {label} at {where}",
+        fix="Set endpoint_base_url to an https URL (plain http only for a simulator on a loopback host), or leave "
+        "it unset for the platform's own hosts.",
+    )
+    connect, whole = VERIFY_TIMEOUT_S
+    try:
+        with outbound_client(
+            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=attempt_deadline, transport=transport
+        ) as client:
+            response = client.request(
+                request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
+            )
+            return response.status_code, response.content
+    except httpx.HTTPError as exc:
+        unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        what = f"could not be reached ({type(exc).__name__}: {exc})" if unreachable else failure_text(exc)
+        reason = redact(f"{platform.title}'s token endpoint {what}")
+        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+        raise _Unreachable(f"could not verify: {reason}") from None
+
+
 def verify_client(
     inputs: RegisteredClientInputs,
     *,
@@ -110,33 +163,11 @@ def verify_client(
         note = f"not possible: {platform.verification.reason}"
         pulumi.log.info(f"The {label} cannot be verified without a user ({note}); it is kept as given.")
         return note
-    # Here, not at the top: a Pulumi program imports this module but never verifies (and never loads httpx).
-    import httpx
-
-    from .outbound import check_url, failure_text, outbound_client
-
-    where = "endpoint_base_url" if inputs.endpoint_base_url else f"{platform.title}'s documented token endpoint"
-    check_url(
-        request.url,
-        source=f"The verification of the {label} at {where}",
-        fix="Set endpoint_base_url to an https URL (plain http only for a simulator on a loopback host), or leave "
-        "it unset for the platform's own hosts.",
-    )
-    connect, whole = VERIFY_TIMEOUT_S
     try:
-        with outbound_client(
-            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=attempt_deadline, transport=transport
-        ) as client:
-            response = client.request(
-                request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
-            )
-            answer = platform.verification.verdict(response.status_code, response.content)
-    except httpx.HTTPError as exc:
-        unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        what = f"could not be reached ({type(exc).__name__}: {exc})" if unreachable else failure_text(exc)
-        reason = redact(f"{platform.title}'s token endpoint {what}")
-        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
-        return f"could not verify: {reason}"
+        status, body = _send(inputs, label, request, transport=transport, attempt_deadline=attempt_deadline)
+    except _Unreachable as failure:
+        return failure.verification
+    answer = platform.verification.verdict(status, body)
     if answer.verdict == "live":
         pulumi.log.info(f"{platform.title} accepted the {label} and its secret ({answer.error} for a made-up code).")
         return VERIFIED
@@ -147,7 +178,7 @@ def verify_client(
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
+    what = f"the error {answer.error!r}" if answer.error else f"HTTP {status}"
     reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
