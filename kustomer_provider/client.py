@@ -1,8 +1,9 @@
 """The Kustomer Apps Platform API client: one small object over one ``httpx.Client``.
 
 - Keyword-only constructor; timeouts, deadlines, the answer size cap and the retry policy are named
-  defaults; ``transport=`` is passed to httpx unchanged, which is how tests inject
-  ``httpx.MockTransport`` or a recording.
+  defaults; ``transport=`` (how tests inject ``httpx.MockTransport`` or a recording) sends inside the
+  package's one outbound transport (:mod:`kustomer_provider.outbound`), which applies its URL rules,
+  deadline and cap to it too.
 - Thread-safe: the provider process shares one client between its worker threads (one connection pool).
 - **One place for every answer.** Every request goes through :meth:`KustomerClient._call`, which sends
   it (with retries), reads the answer within a deadline and a size cap, and turns it into a result or
@@ -12,10 +13,11 @@
   ``JSONDecodeError``, ``KeyError``, ``ValidationError`` or ``httpx`` exception. Messages name the
   method, the path, the status and what to do, with every credential redacted
   (:mod:`kustomer_provider.redaction`).
-- Retries with exponential backoff and full jitter for 429, 5xx and transport errors, honouring
-  ``Retry-After`` and ``x-ratelimit-reset``; never for 3xx or 400/401/403/404/409.
+- Retries with exponential backoff and full jitter (:mod:`kustomer_provider.retry`) for 429, 5xx and
+  transport errors, honouring ``Retry-After`` (seconds or an HTTP-date) and ``x-ratelimit-reset``; never
+  for 3xx or 400/401/403/404/409.
 
-Time and size bounds (:class:`RetryPolicy`, constructor arguments):
+Time and size bounds (:class:`RetryPolicy`, constructor arguments; the outbound transport enforces them):
 
 - each attempt, from sending the request to the last byte of the answer, ends at its deadline:
   ``attempt_deadline`` = **40 s** (headers trickled byte by byte included: every socket read and write
@@ -26,18 +28,21 @@ Time and size bounds (:class:`RetryPolicy`, constructor arguments):
   have reached Kustomer);
 - an answer body is read up to ``max_answer_bytes`` = **4 MiB** (:data:`DEFAULT_MAX_ANSWER_BYTES`),
   ample for a page of 100 app versions; a larger 2xx answer is refused, a larger error answer is cut
-  there. ``Accept-Encoding: identity`` is asked for, so the cap also bounds what a compressed body
-  could expand to with a server that honours it.
+  there. ``Accept-Encoding: identity`` is asked for, and an answer encoded anyway is refused, so the cap
+  bounds the decoded body.
 
-Limits of the deadline: name resolution (DNS) is not interruptible, and with a ``transport=`` given or
-an HTTP proxy from the environment, only the time between body chunks is checked.
+Limits of the deadline: name resolution (DNS) is not interruptible, and with a ``transport=`` given only
+the time between body chunks is checked.
+
+The client's parts live beside it: :mod:`~kustomer_provider.outbound` (the transport every call shares),
+:mod:`~kustomer_provider.retry` (the policy and the server's wait hints), :mod:`~kustomer_provider.envelopes`
+(the answers' shapes and parse functions), :mod:`~kustomer_provider.error_mapping` (an error answer -> its
+exception) and :mod:`~kustomer_provider.install_progress`; this module re-exports the public names.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import random
 import re
 import threading
@@ -47,35 +52,46 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
-import httpcore
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from . import assumptions
 from ._version import __version__
 from .answers import NOT_INSTALLED, AvailableApp, InstalledApp, InstallRecord, MintedSecret
 from .connection import check_api_key, check_base_url
+from .envelopes import (
+    Answer,
+    Page,
+    Resource,
+    UnusableAnswer,
+    available_app,
+    available_from_resource,
+    decode_json,
+    excerpt,
+    install_record,
+    installed_from_resource,
+    minted_secret,
+    newest_install,
+    register_secrets_in,
+    shape_problem,
+)
+from .error_mapping import api_error, redirect_error
 from .errors import (
     KustomerAPIError,
-    KustomerAuthError,
     KustomerConfigError,
     KustomerConflictError,
     KustomerError,
     KustomerInstallError,
-    KustomerInvalidRequestError,
     KustomerMintUnreadableError,
     KustomerNotFoundError,
-    KustomerOutdatedVersionError,
-    KustomerPermissionError,
-    KustomerRateLimitError,
     KustomerRedirectError,
-    KustomerRolesChangedError,
-    KustomerServerError,
     KustomerTransportError,
     KustomerUnexpectedAnswerError,
 )
+from .install_progress import InstallProgress
+from .outbound import ATTEMPT_SECONDS, MAX_ANSWER_BYTES, AnswerTooLarge, AttemptDeadline, OutboundTransport
 from .pacing import InstallDurationEstimate, RateLimitGovernor
-from .redaction import install_log_redaction, looks_secret, redact, redact_json, register_secret
+from .redaction import install_log_redaction, redact, register_secret
+from .retry import DEFAULT_RETRY, NO_RETRY, RETRY_STATUS, RetryPolicy
 from .versions import SemVer
 
 __all__ = [
@@ -94,8 +110,9 @@ __all__ = [
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 #: Enough connections for the provider host's four worker threads, kept alive between requests.
 DEFAULT_LIMITS: Final = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
-#: The largest answer body read (4 MiB): a page of 100 app versions is a few hundred KiB.
-DEFAULT_MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
+#: The largest answer body read (4 MiB, the outbound transport's cap): a page of 100 app versions is a few
+#: hundred KiB.
+DEFAULT_MAX_ANSWER_BYTES: Final = MAX_ANSWER_BYTES
 #: Names the installed version (``kustomer_provider.__version__``), so Kustomer support can tell releases apart.
 USER_AGENT: Final = f"kustomer-pulumi/{__version__} (+https://github.com/; pulumi dynamic provider)"
 #: While installs are awaited, a progress line at least this often (seconds); a status change is told at once.
@@ -104,37 +121,10 @@ DEFAULT_PROGRESS_EVERY: Final = 10.0
 _SHORTEST_PAUSE: Final = 0.05
 #: A listing longer than this many pages is a server bug (a next link that never ends).
 _MAX_PAGES: Final = 1000
-#: How much of an error body a message quotes.
-_EXCERPT: Final = 200
 
 logger = logging.getLogger("kustomer_provider.client")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry a request that failed in a way that may pass, and how long one try may take."""
-
-    max_attempts: int = 8
-    base_delay: float = 0.2
-    max_delay: float = 10.0
-    #: Seconds, from the first attempt, within which every attempt ends and after which no retry starts.
-    total_budget: float = 90.0
-    #: Seconds one attempt may take, from sending the request to the last byte of the answer.
-    attempt_deadline: float = 40.0
-
-    def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Full-jitter exponential backoff for the given attempt (1 = first retry)."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return rng.uniform(ceiling / 2, ceiling)
-
-
-DEFAULT_RETRY: Final = RetryPolicy()
-NO_RETRY: Final = RetryPolicy(max_attempts=1)
-
-# Status codes worth another try: rate limited, or Kustomer (or a proxy in front of it) failed.
-_RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass
@@ -154,506 +144,6 @@ class ClientStats:
         """Count one retry and why."""
         with self._lock:
             self.retries[reason] += 1
-
-
-# ---------------------------------------------------------------------------------------------------
-# The attempt deadline inside the HTTP stack: every socket operation of this thread's current attempt
-# gets at most the time left, so neither trickled headers nor a slow body outlast it.
-
-_attempt = threading.local()
-
-
-def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
-    """``timeout`` lowered to the time left before this thread's attempt deadline (raise ``error`` if none)."""
-    at: float | None = getattr(_attempt, "deadline", None)
-    if at is None:
-        return timeout
-    left = at - time.monotonic()
-    if left <= 0:
-        raise error("the attempt's deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose reads and writes end at the current attempt's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-        inner = self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, its streams bounded by the current attempt's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        left = _time_left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_tcp(host, port, left, local_address, socket_options))
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        left = _time_left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, left, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """httpx's default transport, its connection pool using :class:`_DeadlineBackend`."""
-    transport = httpx.HTTPTransport(limits=limits)
-    pool = getattr(transport, "_pool", None)
-    # httpx builds its pool without a way to pass a network backend: swap it in (checked by a test with a
-    # server that trickles its headers).
-    if isinstance(pool, httpcore.ConnectionPool):
-        pool._network_backend = _DeadlineBackend(pool._network_backend)
-    return transport
-
-
-# ---------------------------------------------------------------------------------------------------
-# What the API answers: the shapes every answer is validated against before anything reads it.
-
-
-class _Shape(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
-
-
-class _Resource(_Shape):
-    """A JSON:API resource object: ``{"type", "id", "attributes"}`` (only ``attributes`` is required)."""
-
-    type: str | None = None
-    id: str | None = None
-    attributes: dict[str, Any]
-
-    def as_mapping(self) -> dict[str, Any]:
-        """The resource as the answer types' ``from_resource`` reads it."""
-        return {"type": self.type, "id": self.id, "attributes": dict(self.attributes)}
-
-
-class _One(_Shape):
-    """``{"data": {resource}}``."""
-
-    data: _Resource
-
-
-class _Many(_Shape):
-    """``{"data": [resources]}``."""
-
-    data: list[_Resource]
-
-
-class _Links(_Shape):
-    """Paging links; ``next`` is ``null`` (or absent) on the last page."""
-
-    next: str | None = None
-
-
-class _Page(_Many):
-    """One page of a list: ``{"data": [...], "meta": {...}, "links": {"next": ...}}``."""
-
-    links: _Links | None = None
-    meta: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """One answer, read whole (or up to the size cap)."""
-
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    truncated: bool
-
-
-class _UnusableAnswer(ValueError):
-    """Raised by a parse function with its own (non-secret) explanation of what is wrong."""
-
-
-def _no_json_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _shape_problem(exc: Exception) -> str:
-    """What was wrong with an answer's shape, without quoting the answer (it may hold a secret)."""
-    if isinstance(exc, ValidationError):
-        where = []
-        for error in exc.errors()[:3]:
-            location = ".".join(str(part) for part in error.get("loc", ())) or "the body"
-            said = re.sub(r" or instance of \w+", "", str(error.get("msg", "invalid")))  # not our class names
-            where.append(f"{location}: {said}")
-        return "a body of an unexpected shape (" + "; ".join(where) + ")"
-    if isinstance(exc, _UnusableAnswer):
-        return str(exc)
-    return f"a body of an unexpected shape ({type(exc).__name__})"
-
-
-def _is_json_type(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media in ("application/json", "text/json") or media.endswith("+json")
-
-
-def _decode_json(answer: _Answer) -> tuple[Any, str | None]:
-    """``(body, None)`` or ``(None, what is wrong)`` for an answer that should carry JSON."""
-    if answer.truncated:
-        return None, f"a body larger than the {_mib(len(answer.body))} this client reads"
-    if not answer.body.strip():
-        return None, "no body" if answer.status == 204 else "an empty body"
-    content_type = answer.headers.get("content-type")
-    if content_type is not None and not _is_json_type(content_type):
-        media = redact(content_type.split(";", 1)[0].strip())[:60] or "untyped"
-        return None, f"a {media} body instead of JSON"
-    try:
-        return json.loads(answer.body, parse_constant=_no_json_constants), None
-    except UnicodeDecodeError:
-        return None, "a body that is not UTF-8 encoded JSON"
-    except (ValueError, RecursionError):
-        return None, "a body that is not valid JSON"
-
-
-def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.3g} MiB"
-
-
-def _window(text: str, size: int) -> str:
-    """The first ``size`` characters of ``text``, without the word it cuts (never half a secret to redact)."""
-    if len(text) <= size:
-        return text
-    return re.sub(r"[^\s\"',;&]*$", "", text[:size])
-
-
-def _excerpt(text: str, size: int = _EXCERPT) -> str:
-    """A redacted, single-line excerpt of ``text``: redacted before it is cut, so no secret is cut in half."""
-    return " ".join(redact(_window(text, size * 10)).split())[:size]
-
-
-def _text_excerpt(body: bytes) -> str | None:
-    """A short, redacted, single-line excerpt of a non-JSON body."""
-    return _excerpt(body[: _EXCERPT * 40].decode("utf-8", errors="replace")) or None
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    return json.dumps(redact_json(value), default=str)
-
-
-def _error_fields(answer: _Answer) -> tuple[str | None, str | None, str | None]:
-    """(code, detail, pointer) from either of Kustomer's error shapes, OAuth's, or a non-JSON body; redacted."""
-    try:
-        body = json.loads(answer.body, parse_constant=_no_json_constants)
-        return _fields_of(body)
-    except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to walk
-        return None, _text_excerpt(answer.body), None
-
-
-def _fields_of(body: Any) -> tuple[str | None, str | None, str | None]:
-    code: Any = None
-    detail: Any = None
-    pointer: Any = None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        first = errors[0]
-        detail = first.get("detail") or first.get("message") or first.get("title")
-        code = first.get("code")
-        source = first.get("source")
-        pointer = source.get("pointer") if isinstance(source, dict) else None
-    elif isinstance(body, dict) and "error" in body:  # OAuth shape
-        code, detail = body.get("error"), body.get("error_description")
-    elif body is not None:
-        detail = json.dumps(redact_json(body), default=str)
-    shown_detail = _as_text(detail)
-    return (
-        _excerpt(str(code)) if code is not None and not isinstance(code, (dict, list)) else None,
-        _excerpt(shown_detail, _EXCERPT * 2) if shown_detail else None,
-        _excerpt(pointer) if isinstance(pointer, str) else None,
-    )
-
-
-def _retry_after_seconds(answer: _Answer) -> float | None:
-    """Seconds Kustomer asked us to wait: ``Retry-After``, else ``x-ratelimit-reset`` on a 429."""
-    for header in ("retry-after", "x-ratelimit-reset"):
-        if header == "x-ratelimit-reset" and answer.status != 429:
-            continue
-        value = answer.headers.get(header)
-        if value is None:
-            continue
-        try:
-            seconds = float(value)
-        except ValueError:
-            continue
-        if not math.isfinite(seconds):
-            continue
-        if assumptions.RATE_LIMIT_RESET_UNIT_SECONDS or header == "retry-after":
-            return max(0.0, seconds)
-    return None
-
-
-#: Roles named in an error detail (``org.admin.apps``, ``org.permission.apps.read``).
-_ROLE_NAME: Final = re.compile(r"\borg\.[a-z][a-z0-9_.]*[a-z0-9]")
-_WRITE_ROLES_ADVICE: Final = (
-    "registering, installing and minting secrets need org.admin.apps and org.permission.apps; reads need "
-    "org.permission.apps.read. Create a key with those roles (the roles of a key cannot be edited later) "
-    "and set it as kustomer:apiKey."
-)
-
-
-def _missing_role_message(where: str, detail: str | None) -> str:
-    named = sorted(set(_ROLE_NAME.findall(detail or "")))
-    if named:
-        missing = f"the role{'s' if len(named) > 1 else ''} {' and '.join(named)}"
-    else:
-        missing = "a role this call needs"
-    return f"{where}. The API key lacks {missing}: {_WRITE_ROLES_ADVICE}"
-
-
-def _api_error(answer: _Answer, method: str, shown_path: str) -> KustomerAPIError:
-    """Turn an answer that is neither 2xx nor 3xx into the matching exception, with what to do."""
-    status = answer.status
-    code, detail, pointer = _error_fields(answer)
-    said = f": {detail.rstrip('.')}" if detail else ""
-    where = f"{method} {shown_path} answered {status}{said}"
-    kwargs: dict[str, Any] = {
-        "method": method,
-        "path": shown_path,
-        "status_code": status,
-        "code": code,
-        "detail": detail,
-        "pointer": pointer,
-        "retry_after": _retry_after_seconds(answer),
-    }
-    lowered = (detail or "").lower()
-    speaks_of_role = re.search(r"\brole|permission|scope", lowered) is not None
-    if status == 401 and "pod" in lowered:
-        return KustomerAuthError(
-            f"{where}. The API key belongs to another Kustomer region. Use the per-org host "
-            "https://<org>.api.kustomerapp.com (kustomer:baseUrl unset and kustomer:orgName set), "
-            "which routes to the right region.",
-            **kwargs,
-        )
-    # Kustomer's older error reference answers a key lacking a role with 401; HTTP's meaning is 403.
-    if status == 403 or (status == 401 and speaks_of_role):
-        return KustomerPermissionError(_missing_role_message(where, detail), **kwargs)
-    if status == 401:
-        return KustomerAuthError(
-            f"{where}. Kustomer rejected the API key. Check that kustomer:apiKey (or KUSTOMER_API_KEY) holds a "
-            "valid, unrevoked key of this org and region.",
-            **kwargs,
-        )
-    if status == 404:
-        return KustomerNotFoundError(f"{where}. The app or version does not exist in this org.", **kwargs)
-    if status == 409:
-        return KustomerConflictError(f"{where}.", **kwargs)
-    if status == 429:
-        return KustomerRateLimitError(
-            f"{where}. The org's per-minute request budget (shared by every key of the org) stayed "
-            "spent through our retries. Run again in a minute, or lower the parallelism "
-            "(`pulumi up --parallel 2`).",
-            **kwargs,
-        )
-    if 500 <= status <= 599:
-        return KustomerServerError(
-            f"{where}. Kustomer failed and our retries did not get through. Run `pulumi up` again: "
-            "retries are safe, nothing is duplicated.",
-            **kwargs,
-        )
-    if status == 400 and ("outdated" in lowered or code == "invalid_version"):
-        return KustomerOutdatedVersionError(f"{where}. Set `version` above the latest registered version.", **kwargs)
-    if status == 400 and "roles do not match" in lowered:
-        return KustomerRolesChangedError(
-            f"{where}. A change of `definition.roles` needs the next major version (x.0.0).", **kwargs
-        )
-    if status in (400, 422):
-        field_note = f" (field {pointer})" if pointer else ""
-        return KustomerInvalidRequestError(
-            f"{where}{field_note}. Kustomer rejected the request; fix that input and run again.", **kwargs
-        )
-    return KustomerUnexpectedAnswerError(
-        f"{where}. Kustomer does not document this status for this call: check that kustomer:baseUrl is the "
-        "Kustomer API host (https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set) and run again.",
-        **kwargs,
-    )
-
-
-def _redirect_error(answer: _Answer, method: str, shown_path: str) -> KustomerRedirectError:
-    location = answer.headers.get("location")
-    to = f" to {_excerpt(location)}" if location else ""
-    return KustomerRedirectError(
-        f"{method} {shown_path} answered {answer.status}, a redirect{to}. The client never follows redirects "
-        "(they could carry the API key to another host). Check kustomer:baseUrl: it should be the org's API "
-        "host https://<org>.api.kustomerapp.com, or unset with kustomer:orgName set.",
-        method=method,
-        path=shown_path,
-        status_code=answer.status,
-    )
-
-
-def _register_secrets_in(body: Any) -> None:
-    """Remember every string under a secret-looking key of a parsed answer (a mint's, before reading it)."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if isinstance(key, str) and looks_secret(key) and isinstance(value, str):
-                register_secret(value)
-            else:
-                _register_secrets_in(value)
-    elif isinstance(body, list):
-        for item in body:
-            _register_secrets_in(item)
-
-
-class _AttemptDeadline(Exception):
-    """The attempt's deadline passed while its answer was being read."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Parse functions: an answer's JSON body -> a result (any exception they raise is converted by _read).
-
-
-def _available_from_resource(resource: _Resource) -> AvailableApp:
-    return AvailableApp.from_resource(resource.as_mapping())
-
-
-def _available_app(body: Any) -> AvailableApp:
-    return _available_from_resource(_One.model_validate(body).data)
-
-
-def _installed_from_resource(resource: _Resource) -> InstalledApp:
-    return InstalledApp.model_validate(resource.attributes)
-
-
-def _install_record(body: Any) -> InstallRecord:
-    return InstallRecord.model_validate(_One.model_validate(body).data.attributes)
-
-
-def _newest_install(body: Any) -> InstallRecord | None:
-    records = _Many.model_validate(body).data
-    return InstallRecord.model_validate(records[0].attributes) if records else None
-
-
-def _minted_secret(body: Any) -> MintedSecret:
-    data = _One.model_validate(body).data
-    secret = data.attributes.get("clientSecret")
-    client_id = data.attributes.get("clientId")
-    if not isinstance(secret, str) or not secret or not isinstance(client_id, str) or not client_id:
-        raise _UnusableAnswer("a body without a clientId or clientSecret (data.attributes)")
-    register_secret(secret)
-    return MintedSecret(app=_available_from_resource(data), client_id=client_id, client_secret=SecretStr(secret))
-
-
-def _timeout_within(timeout: httpx.Timeout, left: float) -> dict[str, float]:
-    """httpx's per-request timeout extension: each of ``timeout``'s parts, at most ``left`` seconds."""
-    parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
-    return {name: left if value is None else min(value, left) for name, value in parts.items()}
-
-
-# ---------------------------------------------------------------------------------------------------
-# Progress while installs are awaited: a CI log must never look hung.
-
-_ORG_SUFFIX: Final = re.compile(r"_[0-9a-f]{24}$")
-
-
-def _short_name(app_name: str) -> str:
-    """``crm_sync`` for ``crm_sync_<orgId>``: the name the user wrote."""
-    return _ORG_SUFFIX.sub("", app_name)
-
-
-class _InstallProgress:
-    """The progress lines of one wait for installs, logged at INFO through ``kustomer_provider.client``
-    (``provider_process`` forwards them to ``pulumi.log.info``).
-
-    A line whenever an install changes status, and at least every ``every`` seconds otherwise, such as
-    ``3/50 installed; waiting for crm_sync (installing, 12 s) and 46 more``; the last line says how long
-    the wait took. Times are the client's clock: the installs' ages count from when they were requested.
-    """
-
-    def __init__(
-        self, installs: Mapping[str, str], started: Mapping[str, float], clock: Callable[[], float], every: float
-    ) -> None:
-        self._installs = dict(installs)
-        self._started = dict(started)
-        self._clock = clock
-        self._every = every
-        self._began = clock()
-        self._last_line = self._began
-        self._states: dict[str, str] = {}
-
-    def observe(self, states: Mapping[str, str]) -> None:
-        """Record the states just read; say so when one changed (or the first time), or when a line is due."""
-        now = self._clock()
-        changes = [
-            f"{_short_name(name)} {self._states[name]} -> {state} ({now - self._started[name]:.0f} s)"
-            for name, state in states.items()
-            if name in self._states and self._states[name] != state
-        ]
-        first = not self._states
-        self._states.update(states)
-        if not self._pending():
-            return  # every install is final: the closing line says so
-        if first or changes or now - self._last_line >= self._every:
-            self._say(now, changes)
-
-    def seconds_to_next_line(self) -> float:
-        """How long the waiting may sleep before a line is due."""
-        return max(self._every - (self._clock() - self._last_line), 0.0)
-
-    def tick(self) -> None:
-        """Say where the wait is if no line was logged for ``every`` seconds."""
-        now = self._clock()
-        if self._pending() and now - self._last_line >= self._every:
-            self._say(now, [])
-
-    def finish(self, ending: str = "") -> None:
-        """The closing line: the counts, and how long the wait took."""
-        now = self._clock()
-        self._last_line = now
-        logger.info("%s%s; the wait took %.0f s", self._summary(now), ending, now - self._began)
-
-    def _pending(self) -> list[str]:
-        final = (assumptions.INSTALLED, assumptions.INSTALL_FAILED)
-        return [name for name in self._installs if self._states.get(name) not in final]
-
-    def _summary(self, now: float) -> str:
-        done = sum(1 for name in self._installs if self._states.get(name) == assumptions.INSTALLED)
-        failed = sum(1 for name in self._installs if self._states.get(name) == assumptions.INSTALL_FAILED)
-        text = f"{done}/{len(self._installs)} installed" + (f", {failed} failed" if failed else "")
-        pending = self._pending()
-        if pending:
-            oldest = min(pending, key=lambda name: (self._started[name], name))
-            state = self._states.get(oldest, NOT_INSTALLED)
-            text += f"; waiting for {_short_name(oldest)} ({state}, {now - self._started[oldest]:.0f} s)"
-            if len(pending) > 1:
-                text += f" and {len(pending) - 1} more"
-        return text
-
-    def _say(self, now: float, changes: list[str]) -> None:
-        self._last_line = now
-        logger.info("%s", "; ".join([*changes, self._summary(now)]))
 
 
 class KustomerClient:
@@ -714,7 +204,14 @@ class KustomerClient:
                 "User-Agent": USER_AGENT,
             },
             timeout=timeout,
-            transport=transport if transport is not None else _deadline_transport(limits),
+            # Every request through the package's one outbound transport: the URL rules, the attempt deadline
+            # and the answer cap; an injected transport (a test's MockTransport, a recording) sends.
+            transport=OutboundTransport(
+                transport=transport,
+                limits=limits,
+                attempt_deadline=retry.attempt_deadline,
+                max_answer_bytes=max_answer_bytes,
+            ),
             follow_redirects=False,
         )
 
@@ -752,7 +249,7 @@ class KustomerClient:
         Every method of the API goes through here. ``parse`` validates the body's shape (with the
         models of the answers) and builds the result; any ``ValueError`` (pydantic's ``ValidationError``
         included), ``TypeError``, ``LookupError`` or ``AttributeError`` it raises becomes a
-        :class:`KustomerUnexpectedAnswerError` (raise :class:`_UnusableAnswer` to word the problem).
+        :class:`KustomerUnexpectedAnswerError` (raise :class:`UnusableAnswer` to word the problem).
         ``form`` sends a form body instead of JSON; ``authenticated=False`` leaves out the API key (for
         the OAuth endpoints). ``mints_secret=True`` marks a request that generates a secret in Kustomer:
         an unreadable answer raises :class:`KustomerMintUnreadableError`, and a failure after the request
@@ -780,17 +277,17 @@ class KustomerClient:
         rotated.retried_after_ambiguous = lost.retried_after_ambiguous
         raise rotated
 
-    def _read(self, answer: _Answer, method: str, shown: str, parse: Callable[[Any], T], *, mints_secret: bool) -> T:
+    def _read(self, answer: Answer, method: str, shown: str, parse: Callable[[Any], T], *, mints_secret: bool) -> T:
         """Turn a 2xx answer into ``parse(body)`` or a :class:`KustomerUnexpectedAnswerError` (raised outside
         any ``except`` block, so that no chained exception carries the body)."""
-        body, problem = _decode_json(answer)
+        body, problem = decode_json(answer)
         if problem is None:
             try:
                 if mints_secret:
-                    _register_secrets_in(body)
+                    register_secrets_in(body)
                 return parse(body)
             except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
-                problem = _shape_problem(exc)
+                problem = shape_problem(exc)
         if mints_secret:
             raise KustomerMintUnreadableError(
                 f"{method} {shown} answered {answer.status} with {problem}, so the new client secret could not be "
@@ -819,7 +316,7 @@ class KustomerClient:
         form: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         authenticated: bool = True,
-    ) -> _Answer:
+    ) -> Answer:
         """Send with retries, each attempt within its deadline; return a 2xx answer or raise a KustomerError."""
         shown = redact(path)
         started = self._clock()
@@ -843,15 +340,15 @@ class KustomerClient:
             failure: KustomerError
             try:
                 answer = self._attempt(request, deadline)
-            except (httpx.TransportError, _AttemptDeadline) as exc:
+            except (httpx.TransportError, AttemptDeadline) as exc:
                 # Not sent at all (connect failed) is safe; anything later may have reached Kustomer.
                 ambiguous = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-                timed_out = isinstance(exc, _AttemptDeadline) or self._clock() >= deadline
+                timed_out = isinstance(exc, AttemptDeadline) or self._clock() >= deadline
                 if timed_out:
                     what, name = "got no complete answer within its deadline", "Timeout"
                 else:
                     what, name = "failed before an answer", type(exc).__name__
-                detail = _excerpt(str(exc)) if not isinstance(exc, _AttemptDeadline) else ""
+                detail = excerpt(str(exc)) if not isinstance(exc, AttemptDeadline) else ""
                 failure = KustomerTransportError(
                     f"{method} {shown} {what}: {name}{': ' + detail if detail else ''}. "
                     f"Check that {self.base_url} is reachable and answers promptly.",
@@ -884,10 +381,10 @@ class KustomerClient:
                         self._forget_snapshots()
                     return answer
                 if 300 <= answer.status <= 399:
-                    failure = _redirect_error(answer, method, shown)
+                    failure = redirect_error(answer, method, shown)
                 else:
-                    failure = _api_error(answer, method, shown)
-                if answer.status not in _RETRY_STATUS:
+                    failure = api_error(answer, method, shown)
+                if answer.status not in RETRY_STATUS:
                     failure.retried_after_ambiguous = ambiguous_before
                     raise failure
                 assert isinstance(failure, KustomerAPIError)
@@ -910,33 +407,23 @@ class KustomerClient:
             )  # fmt: skip
             self._sleep(delay)
 
-    def _attempt(self, request: httpx.Request, deadline: float) -> _Answer:
+    def _attempt(self, request: httpx.Request, deadline: float) -> Answer:
         """One try: send, read the answer up to the size cap, all before ``deadline`` (the client's clock)."""
         left = max(deadline - self._clock(), 0.001)
-        request.extensions["timeout"] = _timeout_within(self._timeout, left)
-        _attempt.deadline = time.monotonic() + left
+        # The transport ends the attempt at its deadline and delivers the body up to the cap.
+        request.extensions[ATTEMPT_SECONDS] = left
+        request.extensions["timeout"] = self._timeout.as_dict()  # the transport lowers it to the time left
+        response = self._http.send(request, stream=True)
+        chunks: list[bytes] = []
+        truncated = False
         try:
-            response = self._http.send(request, stream=True)
-            try:
-                chunks: list[bytes] = []
-                size = 0
-                truncated = False
-                for chunk in response.iter_bytes():
-                    room = self.max_answer_bytes - size
-                    if len(chunk) > room:
-                        chunks.append(chunk[:room])
-                        size += room
-                        truncated = True
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if self._clock() >= deadline:
-                        raise _AttemptDeadline
-            finally:
-                response.close()
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+        except AnswerTooLarge:
+            truncated = True  # a 2xx answer is then refused, an error answer cut (see _read and api_error)
         finally:
-            _attempt.deadline = None
-        return _Answer(response.status_code, response.headers, b"".join(chunks), truncated)
+            response.close()
+        return Answer(response.status_code, response.headers, b"".join(chunks), truncated)
 
     def _send(
         self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None
@@ -949,12 +436,12 @@ class KustomerClient:
         answer = self._exchange(method, path, json_body=json_body, params=params)
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
 
-    def _paged(self, path: str, item: Callable[[_Resource], T]) -> Iterator[T]:
+    def _paged(self, path: str, item: Callable[[Resource], T]) -> Iterator[T]:
         """Every resource of a list endpoint, each through ``item``, following ``links.next`` until it is null."""
         origin = httpx.URL(self.base_url)
 
         def page(body: Any) -> tuple[list[T], str | None]:
-            parsed = _Page.model_validate(body)
+            parsed = Page.model_validate(body)
             items = [item(resource) for resource in parsed.data]
             link = parsed.links.next if parsed.links is not None else None
             if not link:
@@ -962,10 +449,10 @@ class KustomerClient:
             try:
                 url = origin.join(link)
             except (httpx.InvalidURL, ValueError, TypeError):
-                raise _UnusableAnswer("a links.next that is not a URL") from None
+                raise UnusableAnswer("a links.next that is not a URL") from None
             # Never send the API key to another host, whatever a response says.
             if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
-                raise _UnusableAnswer(f"a next-page link to another host ({redact(url.host)}); refusing to follow it")
+                raise UnusableAnswer(f"a next-page link to another host ({redact(url.host)}); refusing to follow it")
             return items, url.raw_path.decode("ascii", errors="replace")
 
         next_path: str | None = path
@@ -984,7 +471,7 @@ class KustomerClient:
             items, next_path = self._call("GET", next_path, page)
             yield from items
 
-    def _listing(self, path: str, max_age: float, item: Callable[[_Resource], T]) -> list[T]:
+    def _listing(self, path: str, max_age: float, item: Callable[[Resource], T]) -> list[T]:
         """Every resource of a list endpoint; reused for ``max_age`` s, fetched once for concurrent callers.
 
         One path is always read with the same ``item`` function, so a cached listing has one type.
@@ -1014,7 +501,7 @@ class KustomerClient:
         with ``definition`` and returned if it is the same (our first attempt had committed).
         """
         try:
-            return self._call("POST", "/v1/apps/available", _available_app, json_body=dict(definition))
+            return self._call("POST", "/v1/apps/available", available_app, json_body=dict(definition))
         except KustomerConflictError as exc:
             if not exc.retried_after_ambiguous:
                 raise
@@ -1030,7 +517,7 @@ class KustomerClient:
 
         ``max_age``: reuse a listing fetched at most that many seconds ago (and not since a write).
         """
-        return self._listing("/v1/apps/available", max_age, _available_from_resource)
+        return self._listing("/v1/apps/available", max_age, available_from_resource)
 
     def versions_of(self, app: str, *, max_age: float = 0.0) -> list[AvailableApp]:
         """The registered versions of one app, by bare (``myapp``) or namespaced name, oldest first."""
@@ -1042,7 +529,7 @@ class KustomerClient:
 
     def list_installed(self, *, max_age: float = 0.0) -> list[InstalledApp]:
         """The org's installed apps with their installed version and newest install state."""
-        return self._listing("/v1/apps", max_age, _installed_from_resource)
+        return self._listing("/v1/apps", max_age, installed_from_resource)
 
     def installed_app(self, app_name: str, *, max_age: float = 0.0) -> InstalledApp | None:
         """The install state of one app (namespaced name), or ``None`` if it was never installed."""
@@ -1052,11 +539,11 @@ class KustomerClient:
         """Start installing one version (``POST /v1/apps/install``); returns the install's record."""
         self._install_started[(app_name, version)] = self._clock()
         body = assumptions.install_request_body(app_name, version)
-        return self._call("POST", "/v1/apps/install", _install_record, json_body=body)
+        return self._call("POST", "/v1/apps/install", install_record, json_body=body)
 
     def install_status(self, app_name: str, version: str) -> InstallRecord | None:
         """The newest install of one version, or ``None`` if it was never installed."""
-        return self._call("GET", assumptions.install_status_path(app_name, version), _newest_install)
+        return self._call("GET", assumptions.install_status_path(app_name, version), newest_install)
 
     def wait_for_install(
         self, app_name: str, version: str, *, timeout: float, started: float | None = None
@@ -1071,7 +558,7 @@ class KustomerClient:
         deadline = started + timeout
         last: InstallRecord | None = None
         still_running_at = 0.0
-        progress = _InstallProgress({app_name: version}, {app_name: started}, self._clock, self.progress_every)
+        progress = InstallProgress({app_name: version}, {app_name: started}, self._clock, self.progress_every)
         progress.observe({app_name: assumptions.INSTALLING})  # requested and not final (else no wait), until read
         while True:
             remaining = deadline - self._clock()
@@ -1123,7 +610,7 @@ class KustomerClient:
         failed: dict[str, InstalledApp] = {}
         last: dict[str, InstalledApp | None] = {}
         seen_running_at: dict[str, float] = {}
-        progress = _InstallProgress(installs, started, self._clock, self.progress_every)
+        progress = InstallProgress(installs, started, self._clock, self.progress_every)
         while True:
             listing = {entry.name: entry for entry in self.list_installed()}
             now = self._clock()
@@ -1190,7 +677,7 @@ class KustomerClient:
             )
         return done
 
-    def _pause(self, seconds: float, progress: _InstallProgress) -> None:
+    def _pause(self, seconds: float, progress: InstallProgress) -> None:
         """Sleep ``seconds`` between polls, in slices short enough for ``progress`` to log a line when one is due."""
         remaining = seconds
         while remaining > 0:
@@ -1235,7 +722,7 @@ class KustomerClient:
     def _mint_request(self, path: str, app_name: str, version: str | None) -> MintedSecret:
         """``POST path`` of a mint; Kustomer's refusal of a mint for an app not installed becomes an install error."""
         try:
-            return self._call("POST", path, _minted_secret, json_body={}, mints_secret=True)
+            return self._call("POST", path, minted_secret, json_body={}, mints_secret=True)
         except KustomerAPIError as refused:
             text = f"{refused.code or ''} {refused.detail or ''}"
             if not assumptions.mint_refused_as_not_installed(refused.status_code, text):
@@ -1275,10 +762,10 @@ class KustomerClient:
             del request.headers["Authorization"]  # the token endpoint gets the client's credentials, never the key
             # One attempt, within the same deadline and size cap as every other request.
             answer = self._attempt(request, self._clock() + self.retry.attempt_deadline)
-        except (httpx.HTTPError, _AttemptDeadline) as exc:
+        except (httpx.HTTPError, AttemptDeadline) as exc:
             logger.warning("could not check a client secret at %s: %s", target.path, type(exc).__name__)
             return "unknown"
-        body, _problem = _decode_json(answer)
+        body, _problem = decode_json(answer)
         error = body["error"] if isinstance(body, dict) and isinstance(body.get("error"), str) else None
         status = answer.status
         verdict = assumptions.secret_verdict(error) if 400 <= status < 500 else "unknown"

@@ -28,6 +28,7 @@ from .errors import KustomerConfigError
 __all__ = [
     "CONFIG_KEYS",
     "DEFAULT_INSTALL_TIMEOUT_SECONDS",
+    "KUSTOMER_DOMAIN",
     "Connection",
     "OAuthEndpoints",
     "check_api_key",
@@ -53,7 +54,8 @@ CONFIG_KEYS: Final = {
 }
 
 _ORG_NAME_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_KUSTOMER_DOMAIN: Final = "kustomerapp.com"
+#: The domain of Kustomer's hosts: ``<org>.kustomerapp.com`` (web), ``<org>.api.kustomerapp.com`` (API).
+KUSTOMER_DOMAIN: Final = "kustomerapp.com"
 _LEGACY_OAUTH_HOST: Final = "https://api.apps.kustomerapp.com"
 
 
@@ -77,7 +79,7 @@ class OAuthEndpoints:
 
 def default_base_url(org_name: str) -> str:
     """The per-org API host, which routes to the org's region."""
-    return f"https://{org_name}.api.{_KUSTOMER_DOMAIN}"
+    return f"https://{org_name}.api.{KUSTOMER_DOMAIN}"
 
 
 def _is_loopback(host: str) -> bool:
@@ -265,7 +267,7 @@ def oauth_endpoints(org_name: str | None, base_url: str | None, *, legacy: bool 
         return OAuthEndpoints(f"{_LEGACY_OAUTH_HOST}/oauth/authorize", f"{_LEGACY_OAUTH_HOST}/oauth/token")
     if base_url:
         host = urlsplit(base_url).hostname or ""
-        if not (host == _KUSTOMER_DOMAIN or host.endswith("." + _KUSTOMER_DOMAIN)) or not org_name:
+        if not (host == KUSTOMER_DOMAIN or host.endswith("." + KUSTOMER_DOMAIN)) or not org_name:
             root = base_url.rstrip("/")
             return OAuthEndpoints(f"{root}/oauth/authorize", f"{root}/oauth/token")
     if not org_name:
@@ -273,6 +275,6 @@ def oauth_endpoints(org_name: str | None, base_url: str | None, *, legacy: bool 
             "Set kustomer:orgName (or a base URL) to know the org's OAuth endpoints", key="kustomer:orgName"
         )
     return OAuthEndpoints(
-        f"https://{org_name}.{_KUSTOMER_DOMAIN}/oauth/authorize",
+        f"https://{org_name}.{KUSTOMER_DOMAIN}/oauth/authorize",
         f"{default_base_url(org_name)}/oauth/token",
     )

@@ -39,7 +39,8 @@ SECRET_OUTPUTS: Final = ("client_secret",)
 #: Inputs naming another client: a change replaces the resource.
 REPLACING_INPUTS: Final = ("platform", "client_id")
 #: One verification exchange, in seconds (connect, whole): short, and never retried in a loop (a wrong secret
-#: stays wrong).
+#: stays wrong). "Whole" is the outbound transport's per-attempt deadline: a server that trickles its answer
+#: is cut there, and its answer is read up to the transport's 4 MiB cap.
 VERIFY_TIMEOUT_S: Final = (5.0, 10.0)
 #: ``verification`` when the platform accepted the client and refused only the made-up code.
 VERIFIED: Final = "verified"
@@ -83,15 +84,76 @@ def _fix(inputs: RegisteredClientInputs, field: str) -> str:
     )
 
 
-def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransport | None = None) -> str:
+class _Unreachable(Exception):
+    """The token endpoint gave no usable answer; ``verification`` is the output that says so (already logged)."""
+
+    def __init__(self, verification: str) -> None:
+        super().__init__(verification)
+        self.verification = verification
+
+
+def _send(
+    inputs: RegisteredClientInputs,
+    label: str,
+    request: platforms.ExchangeRequest,
+    *,
+    transport: httpx.BaseTransport | None,
+    attempt_deadline: float,
+) -> tuple[int, bytes]:
+    """``(status, body)`` of one request of a verification, sent through the package's outbound transport.
+
+    Its URL is held to the outbound rules first (:class:`~kustomer_provider.outbound.OutboundURLError` naming
+    ``endpoint_base_url`` or the platform's endpoint, nothing sent); the request ends within ``attempt_deadline``
+    and reads at most 4 MiB. No usable answer raises :class:`_Unreachable` with the "could not verify" output,
+    logged as a warning.
+    """
+    # Here, not at the top: a Pulumi program imports this module but never verifies (and never loads httpx).
+    import httpx
+
+    from .outbound import check_url, failure_text, outbound_client
+
+    platform = platforms.get_platform(inputs.platform)
+    where = "endpoint_base_url" if inputs.endpoint_base_url else f"{platform.title}'s documented token endpoint"
+    check_url(
+        request.url,
+        source=f"The verification of the {label} at {where}",
+        fix="Set endpoint_base_url to an https URL (plain http only for a simulator on a loopback host), or leave "
+        "it unset for the platform's own hosts.",
+    )
+    connect, whole = VERIFY_TIMEOUT_S
+    try:
+        with outbound_client(
+            timeout=httpx.Timeout(whole, connect=connect), attempt_deadline=attempt_deadline, transport=transport
+        ) as client:
+            response = client.request(
+                request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
+            )
+            return response.status_code, response.content
+    except httpx.HTTPError as exc:
+        unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        what = f"could not be reached ({type(exc).__name__}: {exc})" if unreachable else failure_text(exc)
+        reason = redact(f"{platform.title}'s token endpoint {what}")
+        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+        raise _Unreachable(f"could not verify: {reason}") from None
+
+
+def verify_client(
+    inputs: RegisteredClientInputs,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    attempt_deadline: float = VERIFY_TIMEOUT_S[1],
+) -> str:
     """Verify the client with one exchange of a made-up code; the ``verification`` output.
+
+    The exchange goes through the package's outbound transport: it ends within ``attempt_deadline`` seconds
+    (a trickling server included) and reads at most 4 MiB of the answer; either failure is "could not verify".
 
     Raises :class:`RegisteredClientRejectedError` when the platform refuses the client or its secret. Returns
     :data:`VERIFIED`, ``"not possible: ..."`` where the platform cannot tell, or ``"could not verify: ..."``
     (logged as a warning) when the platform could not be reached or answered something we do not expect.
     """
     if inputs.uses_client_credentials():
-        return verify_by_token(inputs, transport=transport)
+        return verify_by_token(inputs, transport=transport, attempt_deadline=attempt_deadline)
     platform = platforms.get_platform(inputs.platform)
     label = _label(inputs)
     register_secret(inputs.client_secret)
@@ -105,21 +167,11 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
         note = f"not possible: {platform.verification.reason}"
         pulumi.log.info(f"The {label} cannot be verified without a user ({note}); it is kept as given.")
         return note
-    import httpx  # here, not at the top: a Pulumi program imports this module but never verifies
-
-    connect, whole = VERIFY_TIMEOUT_S
     try:
-        with httpx.Client(
-            timeout=httpx.Timeout(whole, connect=connect), follow_redirects=False, transport=transport
-        ) as client:
-            response = client.request(
-                request.method, request.url, headers=dict(request.headers), json=request.json, data=request.data
-            )
-            answer = platform.verification.verdict(response.status_code, response.content)
-    except httpx.HTTPError as exc:
-        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
-        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
-        return f"could not verify: {reason}"
+        status, body = _send(inputs, label, request, transport=transport, attempt_deadline=attempt_deadline)
+    except _Unreachable as failure:
+        return failure.verification
+    answer = platform.verification.verdict(status, body)
     if answer.verdict == "live":
         pulumi.log.info(f"{platform.title} accepted the {label} and its secret ({answer.error} for a made-up code).")
         return VERIFIED
@@ -130,13 +182,18 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
+    what = f"the error {answer.error!r}" if answer.error else f"HTTP {status}"
     reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
 
 
-def verify_by_token(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransport | None = None) -> str:
+def verify_by_token(
+    inputs: RegisteredClientInputs,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    attempt_deadline: float = VERIFY_TIMEOUT_S[1],
+) -> str:
     """Verify a client of the client credentials grant (apaleo's simple clients) with a real token request.
 
     A token issued is :data:`VERIFIED_BY_TOKEN` (the token is dropped at once: nothing keeps or logs it); a refusal
@@ -151,19 +208,11 @@ def verify_by_token(inputs: RegisteredClientInputs, *, transport: httpx.BaseTran
     request = platform.client_credentials_request(
         client_id=inputs.client_id, client_secret=inputs.client_secret, endpoint_base_url=inputs.endpoint_base_url
     )
-    import httpx
-
-    connect, whole = VERIFY_TIMEOUT_S
     try:
-        with httpx.Client(
-            timeout=httpx.Timeout(whole, connect=connect), follow_redirects=False, transport=transport
-        ) as client:
-            response = client.request(request.method, request.url, headers=dict(request.headers), data=request.data)
-            answer = grant.verdict(response.status_code, response.content)
-    except httpx.HTTPError as exc:
-        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
-        pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
-        return f"could not verify: {reason}"
+        status, body = _send(inputs, label, request, transport=transport, attempt_deadline=attempt_deadline)
+    except _Unreachable as failure:
+        return failure.verification
+    answer = grant.verdict(status, body)
     if answer.verdict == "live":
         pulumi.log.info(f"{platform.title} issued a token to the {label} ({grant.grant_type} grant): verified.")
         return VERIFIED_BY_TOKEN
@@ -182,7 +231,7 @@ def verify_by_token(inputs: RegisteredClientInputs, *, transport: httpx.BaseTran
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
+    what = f"the error {answer.error!r}" if answer.error else f"HTTP {status}"
     reason = redact(
         f"{platform.title}'s token endpoint answered {what} to a {grant.grant_type} grant, which does not tell"
     )

@@ -21,11 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
+from urllib.parse import urlsplit
 
 import httpx
 
 from ..assumptions import secret_fingerprint
+from ..connection import KUSTOMER_DOMAIN
 from ..errors import KustomerError
+from ..outbound import check_browser_url, check_url, outbound_client
 from ..platforms import PLATFORM_NAMES, Platform, get_platform
 from ..redaction import redact
 from .client import DEFAULT_TIMEOUT, Check, OAuthClient, build_authorize_url
@@ -70,8 +73,9 @@ class _IO:
         return OAuthClient(transport=self.transport)
 
     def http(self) -> httpx.Client:
-        """A plain HTTP client for another platform's flow (the injected transport, if any)."""
-        return httpx.Client(timeout=DEFAULT_TIMEOUT, transport=self.transport)
+        """An HTTP client for another platform's flow, over the package's outbound transport (the injected
+        transport, if any, sends)."""
+        return outbound_client(timeout=DEFAULT_TIMEOUT, transport=self.transport)
 
 
 # --- arguments -------------------------------------------------------------------------------------------
@@ -290,12 +294,19 @@ def _receive_code(
     state: str,
     title: str,
     url_for: Callable[[str], str],
+    *,
+    hosts: set[str],
 ) -> tuple[str, str]:
-    """``(redirect URI, code)``: from the loopback listener, or from the address the user pastes."""
+    """``(redirect URI, code)``: from the loopback listener, or from the address the user pastes.
+
+    Either way the authorize URL is shown or opened only when it passes the browser rule (:func:`_check_browser`).
+    """
     if target.listen:
         with LoopbackServer(target.uri, state) as server:
-            return server.redirect_uri, _await_approval(args, io, url_for(server.redirect_uri), server)
-    return target.uri, _paste_approval(args, io, url_for(target.uri), target.uri, state, title)
+            url = _check_browser(args, io, url_for(server.redirect_uri), hosts)
+            return server.redirect_uri, _await_approval(args, io, url, server)
+    url = _check_browser(args, io, url_for(target.uri), hosts)
+    return target.uri, _paste_approval(args, io, url, target.uri, state, title)
 
 
 def _paste_approval(args: argparse.Namespace, io: _IO, url: str, redirect_uri: str, state: str, title: str) -> str:
@@ -312,6 +323,37 @@ def _paste_approval(args: argparse.Namespace, io: _IO, url: str, redirect_uri: s
     )
     text = read_pasted_answer(io.stdin, timeout=args.timeout)
     return code_from_answer(text, state=state, redirect_uri=redirect_uri, title=title)
+
+
+_BASE_URL_FIX: Final = (
+    "Pass an https URL (plain http only for a local simulator on 127.0.0.1, ::1 or localhost) without a user name "
+    "or password."
+)
+_STALE_FILE_FIX: Final = "Run login again to write a new token file, or pass --token-file with another one."
+
+
+def _configured_hosts(args: argparse.Namespace, io: _IO) -> set[str]:
+    """The hosts the user configured for this command: --base-url's, else KUSTOMER_BASE_URL's."""
+    configured = args.base_url or (io.environ.get("KUSTOMER_BASE_URL") if args.platform in (None, KUSTOMER) else None)
+    host = urlsplit(configured).hostname if configured else None
+    return {host} if host else set()
+
+
+def _check_browser(args: argparse.Namespace, io: _IO, url: str, hosts: set[str]) -> str:
+    """``url`` when it may be opened or printed for the user to open; else an error naming where it came from.
+
+    Only an https URL (http on a loopback host) on the platform's host (``hosts``), the configured one or a
+    loopback host: a stack outputs file must not make the browser open ``javascript:``, ``file:`` or ``data:``
+    URLs, or a page elsewhere.
+    """
+    check_browser_url(
+        url,
+        hosts=hosts | _configured_hosts(args, io),
+        source="The authorize URL to open in the browser",
+        fix="It is built from the stack outputs' authorizeUrl, --base-url or --org: correct the one it came from "
+        "(or pass --base-url with the endpoint you mean).",
+    )
+    return url
 
 
 def _await_approval(args: argparse.Namespace, io: _IO, url: str, server: LoopbackServer) -> str:
@@ -350,7 +392,9 @@ def cmd_login(args: argparse.Namespace, io: _IO) -> int:
             code_challenge=pkce.challenge,
         )
 
-    redirect_uri, code = _receive_code(args, io, redirect, state, "Kustomer", url_for)
+    redirect_uri, code = _receive_code(
+        args, io, redirect, state, "Kustomer", url_for, hosts={KUSTOMER_DOMAIN, f".{KUSTOMER_DOMAIN}"}
+    )
     with io.client() as client:
         tokens = client.exchange_code(
             endpoints.token_url,
@@ -392,7 +436,10 @@ def cmd_refresh(args: argparse.Namespace, io: _IO) -> int:
             f"{path} holds tokens of client {tokens.client_id}, not {client_id}: pass its --token-file"
         )
     client_secret = inputs.require_client_secret()
-    token_url = inputs.endpoints.token_url if inputs.endpoints else tokens.token_url
+    if inputs.endpoints:
+        token_url = inputs.endpoints.token_url
+    else:
+        token_url = check_url(tokens.token_url, source=f"`token_url` of the token file {path}", fix=_STALE_FILE_FIX)
     with io.client() as client:
         fresh = client.refresh(tokens, client_id=client_id, client_secret=client_secret, token_url=token_url)
     write_token_file(path, fresh)
@@ -478,7 +525,7 @@ def _platform(args: argparse.Namespace, inputs: Inputs) -> Platform | None:
 
 def _flow(args: argparse.Namespace, inputs: Inputs, platform: Platform) -> PlatformFlow:
     """The platform's flow at ``--base-url``, else where the stack's URLs point (the simulator), else its hosts."""
-    base = args.base_url
+    base = check_url(args.base_url, source="--base-url", fix=_BASE_URL_FIX) if args.base_url is not None else None
     app = inputs.stack_app
     if base is None and app is not None and app.authorize_url:
         base = endpoint_base_from_url(app.authorize_url, platform.authorize_url, platform.name)
@@ -507,7 +554,8 @@ def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform:
             client_id=client_id, redirect_uri=redirect_uri, scopes=scopes, state=state, code_challenge=pkce.challenge
         )
 
-    redirect_uri, code = _receive_code(args, io, redirect, state, platform.title, url_for)
+    platform_host = urlsplit(platform.authorize_url).hostname or ""
+    redirect_uri, code = _receive_code(args, io, redirect, state, platform.title, url_for, hosts={platform_host})
     with io.http() as http:
         tokens = flow.exchange_code(
             http,
@@ -574,7 +622,11 @@ def _platform_verify(args: argparse.Namespace, io: _IO, inputs: Inputs, platform
         path = _token_path(inputs, client_id, io, platform.name)
         if path.exists():
             try:
-                checks.append(flow.check_token(http, _platform_tokens(path, platform, client_id, io)))
+                tokens = _platform_tokens(path, platform, client_id, io)
+                if tokens.api_check_url:
+                    source = f"`api_check_url` of the token file {path}"
+                    check_url(tokens.api_check_url, source=source, fix=_STALE_FILE_FIX)
+                checks.append(flow.check_token(http, tokens))
             except OAuthInputError as exc:
                 checks.append(Check("access token", False, str(exc)))
         elif inputs.token_file is not None:

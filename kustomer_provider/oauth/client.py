@@ -1,7 +1,10 @@
 """The helper's HTTP side: the authorize URL, the token endpoint, and the checks ``verify`` makes.
 
-One ``httpx.Client`` with explicit timeouts; ``transport=`` lets tests answer with ``httpx.MockTransport``.
-Every text that comes back from the network passes through ``redact`` before it reaches an error.
+One ``httpx.Client`` with explicit timeouts over the package's outbound transport
+(:mod:`kustomer_provider.outbound`): https only (http to a loopback simulator), no user info, a 40 s deadline
+per request and a 4 MiB cap on each answer. ``transport=`` lets tests answer with ``httpx.MockTransport``
+(wrapped by the same rules). Every text that comes back from the network passes through ``redact`` before it
+reaches an error.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from .. import assumptions as decisions
+from ..outbound import ATTEMPT_DEADLINE_S, MAX_ANSWER_BYTES, failure_text, outbound_client
 from ..redaction import redact, register_secret
 from . import assumptions
 from .errors import OAuthEndpointError
@@ -94,10 +98,27 @@ def _token_hint(error: str | None, description: str, grant: str) -> str:
 
 
 class OAuthClient:
-    """Talks to one org's OAuth endpoints and API. Use as a context manager, or call ``close()``."""
+    """Talks to one org's OAuth endpoints and API. Use as a context manager, or call ``close()``.
 
-    def __init__(self, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None):
-        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"User-Agent": _USER_AGENT})
+    Each request ends within ``attempt_deadline`` seconds and reads at most ``max_answer_bytes`` of its answer
+    (the outbound transport's figures by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        attempt_deadline: float = ATTEMPT_DEADLINE_S,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
+        self._http = outbound_client(
+            timeout=timeout,
+            transport=transport,
+            attempt_deadline=attempt_deadline,
+            max_answer_bytes=max_answer_bytes,
+            headers={"User-Agent": _USER_AGENT},
+        )
 
     def __enter__(self) -> OAuthClient:
         return self
@@ -116,8 +137,8 @@ class OAuthClient:
             return self._http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise OAuthEndpointError(
-                f"{method} {url} failed: {type(exc).__name__}: {redact(str(exc))}. "
-                "Check --base-url / --org and that the host is reachable."
+                f"{method} {redact(url)} {failure_text(exc)}. Check --base-url / --org and that the host is "
+                "reachable and answers promptly."
             ) from None
 
     # --- the token endpoint -------------------------------------------------------------------------

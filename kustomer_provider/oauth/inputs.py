@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ..connection import OAuthEndpoints, default_base_url, oauth_endpoints, resolve_endpoint
 from ..errors import KustomerConfigError
+from ..outbound import check_url
 from ..redaction import register_secret
 from . import assumptions
 from .errors import OAuthInputError
@@ -53,6 +54,10 @@ _LEGACY_OAUTH_HOST: Final = "api.apps.kustomerapp.com"
 _PULUMI_TIMEOUT_S: Final = 120.0
 _SECRET_PLACEHOLDER: Final = "[secret]"  # noqa: S105 (what the CLI shows instead of a secret)
 _SCOPE_SEPARATORS: Final = re.compile(r"[\s,+]+")
+_STACK_URL_FIX: Final = (
+    "The stack's endpoints must be https (plain http only for a simulator on a loopback host): fix the stack's "
+    "kustomer:baseUrl (or the client's endpoint_base_url) and run `pulumi up`, or pass --org / --base-url instead."
+)
 
 OutputsLoader = Callable[[str | None, str | None], Any]
 
@@ -85,6 +90,11 @@ class StackApp:
     token_url: str | None
     #: ``kustomer`` for an entry of ``apps``; an entry of ``registeredClients`` names its platform.
     platform: str = "kustomer"
+
+    def where(self, field_name: str) -> str:
+        """Where a field of this entry came from, for messages: ``the stack outputs' apps.<key>.tokenUrl``."""
+        section = "apps" if self.platform == "kustomer" else "registeredClients"
+        return f"the stack outputs' {section}.{self.key}.{field_name}"
 
 
 def load_stack_outputs(outputs_file: str | None, stack: str | None) -> Any:
@@ -237,6 +247,10 @@ def _endpoints(
 ) -> tuple[OAuthEndpoints | None, str | None, str | None, str | None]:
     """``(endpoints, api base URL, org name, problem)``: flags, then the stack's URLs, then the environment."""
     if stack_app and not (org or base_url or legacy) and stack_app.authorize_url and stack_app.token_url:
+        # The client secret goes to the token URL and the browser to the authorize URL: the outbound rules
+        # (https, or http to a loopback simulator; no user info) hold for them before anything is sent.
+        for field_name, url in (("authorizeUrl", stack_app.authorize_url), ("tokenUrl", stack_app.token_url)):
+            check_url(url, source=stack_app.where(field_name), fix=_STACK_URL_FIX)
         endpoints = OAuthEndpoints(stack_app.authorize_url, stack_app.token_url)
         return endpoints, _api_base_from_token_url(stack_app.token_url, stack_app.org_name), stack_app.org_name, None
     config = {"kustomer:orgName": org or (stack_app.org_name if stack_app else None), "kustomer:baseUrl": base_url}

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from ..outbound import failure_text
 from ..platforms import ExchangeRequest, Platform, apply_endpoint_base_url
 from ..redaction import redact, register_secret
 from . import assumptions
@@ -116,8 +117,8 @@ class PlatformFlow:
             )
         except httpx.HTTPError as exc:
             raise OAuthEndpointError(
-                f"{request.method} {redact(request.url)} failed: {type(exc).__name__}: {redact(str(exc))}. "
-                "Check --base-url and that the host is reachable."
+                f"{request.method} {redact(request.url)} {failure_text(exc)}. Check --base-url and that the host is "
+                "reachable and answers promptly."
             ) from None
 
     def _tokens(self, response: httpx.Response, *, what: str, client_id: str, previous: TokenSet | None) -> TokenSet:
@@ -243,7 +244,7 @@ class PlatformFlow:
         try:
             response = http.get(url, headers={"Authorization": f"Bearer {tokens.access_token}"})
         except httpx.HTTPError as exc:
-            return Check(name, False, f"GET {url} failed: {type(exc).__name__}")
+            return Check(name, False, f"GET {redact(url)} {failure_text(exc)}")
         if response.is_success:
             return Check(name, True, f"accepted by {self.platform.title}'s API (GET {url})")
         error, description = _error_of(response)

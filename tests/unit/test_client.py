@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -33,6 +31,14 @@ from kustomer_provider.errors import (
     KustomerUnexpectedAnswerError,
 )
 from tests.support.scripted_api import Handler, scripted_client
+from tests.support.slow_servers import (
+    Behaviour,
+    MisbehavingServer,
+    endless_body,
+    serving,
+    trickle_body,
+    trickle_headers,
+)
 
 API_KEY = "test-api-key-0123456789"
 
@@ -470,85 +476,17 @@ QUICK = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, total_budge
 SLACK = 1.5
 
 
-class MisbehavingServer:
-    """A TCP server on 127.0.0.1 that answers every connection with ``serve(connection)`` in a thread."""
-
-    def __init__(self, serve: Callable[[socket.socket], None]) -> None:
-        self._serve = serve
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.connections = 0
-        self.sent = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
-
-    def _handle(self, connection: socket.socket) -> None:
-        with connection:
-            connection.recv(65536)  # the request (small: a GET or a short JSON body)
-            try:
-                self._serve(connection)
-            except OSError:  # the client gave up and closed: that is the point
-                pass
-
-    def send(self, connection: socket.socket, data: bytes) -> None:
-        connection.sendall(data)
-        self.sent += len(data)
-
-    def close(self) -> None:
-        self._listener.close()
-
-
 @pytest.fixture
-def serve() -> Iterator[Callable[[Callable[[MisbehavingServer, socket.socket], None]], MisbehavingServer]]:
-    servers: list[MisbehavingServer] = []
-
-    def start(behaviour: Callable[[MisbehavingServer, socket.socket], None]) -> MisbehavingServer:
-        server: MisbehavingServer
-        server = MisbehavingServer(lambda connection: behaviour(server, connection))
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def trickle_headers(server: MisbehavingServer, connection: socket.socket) -> None:
-    """A status line and headers, one byte every 50 ms, forever: each read gets a byte well within 30 s."""
-    for byte in itertools.cycle(b"HTTP/1.1 200 OK\r\nX-Slow: "):
-        server.send(connection, bytes([byte]))
-        time.sleep(0.05)
-
-
-def trickle_body(server: MisbehavingServer, connection: socket.socket) -> None:
-    server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
-    while True:
-        server.send(connection, b" ")
-        time.sleep(0.05)
-
-
-CHUNK = b"[" * 65536
-
-
-def endless_body(server: MisbehavingServer, connection: socket.socket) -> None:
-    server.send(connection, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-    while True:
-        server.send(connection, CHUNK)
+def serve() -> Iterator[Callable[[Behaviour], MisbehavingServer]]:
+    with ExitStack() as servers:
+        yield lambda behaviour: servers.enter_context(serving(behaviour))
 
 
 def deadline_client(url: str, **kwargs: Any) -> KustomerClient:
     return KustomerClient(base_url=url, api_key=API_KEY, retry=QUICK, seed=1, **kwargs)
 
 
-@pytest.mark.parametrize("behaviour", [trickle_headers, trickle_body], ids=["headers", "body"])
+@pytest.mark.parametrize("behaviour", [trickle_headers(), trickle_body()], ids=["headers", "body"])
 def test_a_trickling_server_fails_within_the_budget(serve: Any, behaviour: Any) -> None:
     server = serve(behaviour)
     with deadline_client(server.url) as client:
@@ -563,7 +501,7 @@ def test_a_trickling_server_fails_within_the_budget(serve: Any, behaviour: Any) 
 
 
 def test_a_trickled_post_is_an_ambiguous_failure(serve: Any) -> None:
-    server = serve(trickle_headers)
+    server = serve(trickle_headers())
     with deadline_client(server.url) as client:
         with pytest.raises(KustomerTransportError) as info:
             client.register_version(REGISTER)

@@ -53,6 +53,9 @@ def an_error(cls: type[errors.KustomerError], message: str) -> errors.KustomerEr
         "status": "install_failed",
         "platform": "komerza",
         "field": "client_secret",
+        "app": "crm_sync",
+        "source": "--base-url",
+        "reason": "plain http to a host that is not loopback",
     }
     parameters = inspect.signature(cls.__init__).parameters.values()
     required = {p.name: made_up[p.name] for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
