@@ -5,6 +5,7 @@ The client (``client``) turns every answer into one of these, in one place; noth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -43,6 +44,13 @@ class AvailableApp(_ApiModel):
                 "attributes": attributes,
             }
         )
+
+    def belongs_to(self, app: str) -> bool:
+        """Whether this registered version is one of ``app``'s (its bare or its namespaced name)."""
+        if self.name == app:
+            return True
+        org_id = assumptions.org_id_from_name(app, self.name)
+        return org_id is not None and re.fullmatch(assumptions.ORG_ID_PATTERN, org_id) is not None
 
     def matches_definition(self, definition: Mapping[str, Any]) -> bool:
         """Whether this registered version holds exactly ``definition`` (keys Kustomer adds ignored)."""

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 from collections import Counter
@@ -521,7 +520,7 @@ class KustomerClient:
 
     def versions_of(self, app: str, *, max_age: float = 0.0) -> list[AvailableApp]:
         """The registered versions of one app, by bare (``myapp``) or namespaced name, oldest first."""
-        return [a for a in self.list_available(max_age=max_age) if _same_app(a, app)]
+        return [a for a in self.list_available(max_age=max_age) if a.belongs_to(app)]
 
     def find_version(self, app: str, version: str) -> AvailableApp | None:
         """One registered version of an app, or ``None``."""
@@ -779,11 +778,3 @@ class KustomerClient:
 
 def _status_of(entry: InstalledApp | None) -> str:
     return (entry.status or "unknown") if entry is not None else "not started"
-
-
-def _same_app(available: AvailableApp, app: str) -> bool:
-    """Whether a registered version belongs to ``app`` (bare or namespaced name)."""
-    if available.name == app:
-        return True
-    org_id = assumptions.org_id_from_name(app, available.name)
-    return org_id is not None and re.match(assumptions.ORG_ID_PATTERN, org_id) is not None

@@ -25,7 +25,6 @@ Nothing here calls Kustomer: the caller passes the versions it listed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,7 +34,7 @@ from .answers import AvailableApp
 from .fields import check_owner_marker
 from .versions import SemVer
 
-__all__ = ["Claim", "OwnerView", "marker_of", "newest", "owner_marker", "same_app", "with_marker"]
+__all__ = ["Claim", "OwnerView", "marker_of", "newest", "owner_marker", "with_marker"]
 
 ClaimKind = Literal["own", "handed_over", "other", "unmarked"]
 
@@ -77,14 +76,6 @@ def marker_of(version: AvailableApp) -> str | None:
         return check_owner_marker(marker)
     except ValueError:
         return None
-
-
-def same_app(version: AvailableApp, app: str) -> bool:
-    """Whether a registered version belongs to ``app`` (bare or namespaced name), as the client's listing reads."""
-    if version.name == app:
-        return True
-    org_id = assumptions.org_id_from_name(app, version.name)
-    return org_id is not None and re.match(assumptions.ORG_ID_PATTERN, org_id) is not None
 
 
 def newest(versions: Iterable[AvailableApp]) -> AvailableApp | None:

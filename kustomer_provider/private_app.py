@@ -169,7 +169,7 @@ def _register(client: KustomerClient, inputs: PrivateAppInputs, view: ownership.
     definition = inputs.to_definition()
     before = provider_process.registered_before(client)
     if before is not None:
-        versions = [v for v in before if ownership.same_app(v, inputs.app)]
+        versions = [v for v in before if v.belongs_to(inputs.app)]
         refusal = _managed_elsewhere(inputs, view, versions)
         if refusal is not None:
             raise refusal

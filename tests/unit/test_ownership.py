@@ -11,7 +11,7 @@ from kustomer_provider.answers import AvailableApp
 from kustomer_provider.app_inputs import PrivateAppInputs
 from kustomer_provider.fields import hidden_character
 from kustomer_provider.input_validation import validate_inputs
-from kustomer_provider.ownership import OwnerView, marker_of, newest, owner_marker, same_app, with_marker
+from kustomer_provider.ownership import OwnerView, marker_of, newest, owner_marker, with_marker
 
 ORG = "0123456789abcdef01234567"
 MINE = owner_marker("kustomer", "dev", "link")
@@ -92,8 +92,8 @@ def test_the_newest_version_says_who_manages_the_app() -> None:
 
 def test_same_app_takes_the_bare_or_namespaced_name() -> None:
     version = registered(DEFINITION)
-    assert same_app(version, "link") and same_app(version, f"link_{ORG}")
-    assert not same_app(version, "lin") and not same_app(version, "link_other")
+    assert version.belongs_to("link") and version.belongs_to(f"link_{ORG}")
+    assert not version.belongs_to("lin") and not version.belongs_to("link_other")
 
 
 @given(text=st.text(max_size=40))
