@@ -18,9 +18,9 @@ from pulumi.dynamic.dynamic import serialize_provider
 from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.private_app import PrivateAppProvider
+from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
 from kustomer_provider.stack_config import load_apps
-from tests.harness.provider_server import ProviderError, ProviderServer
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM

@@ -27,6 +27,7 @@ SIMULATOR_ALONE = "The simulator imports nothing else from kustomer_provider"
 OAUTH_ALONE = "The OAuth helper uses only the pulumi-free bottom of the package"
 PROVIDER_LAYERS = "Provider: program side -> resources -> shared provider work"
 PROVIDER_WITHOUT_SIMULATOR = "No provider module imports the simulator"
+REHEARSAL_BESIDE = "The rehearsal imports no provider module"
 ACYCLIC = "No import cycles between the siblings of any package"
 
 # Run in a child interpreter: every strongly connected component of two or more modules (or a module importing
@@ -150,6 +151,12 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         # A provider module importing the simulator.
         # (the OAuth helper uses connection, so its contract breaks too)
         ("connection.py", "from .simulator import rules", {PROVIDER_WITHOUT_SIMULATOR, OAUTH_ALONE}),
+        # A provider module importing the rehearsal (the engine's stand-in).
+        ("connection.py", "from .rehearsal import project", {PROVIDER_WITHOUT_SIMULATOR}),
+        # The simulator importing the rehearsal.
+        ("simulator/rules.py", "from ..rehearsal import project", {SIMULATOR_ALONE}),
+        # The rehearsal reaching into the provider instead of driving it through the provider host.
+        ("rehearsal/engine.py", "from .. import errors", {REHEARSAL_BESIDE}),
         # A cycle kept alive by a TYPE_CHECKING import still counts.
         (
             "simulator/records.py",
@@ -163,6 +170,9 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         "oauth-imports-resource",
         "upward-layer",
         "provider-imports-simulator",
+        "provider-imports-rehearsal",
+        "simulator-imports-rehearsal",
+        "rehearsal-imports-provider",
         "type-checking-cycle",
     ],
 )
@@ -174,6 +184,22 @@ def test_a_forbidden_import_breaks_the_contract_that_forbids_it(
     code, verdicts = lint(root)
     assert code == 1
     assert {next(name for name in verdicts if name.startswith(c)) for c in contracts} == set(broken(verdicts))
+
+
+def test_the_provider_module_lists_name_every_module_of_the_provider_layers() -> None:
+    """The forbidden contracts list the provider's modules one by one; the layers contract is exhaustive, so a new
+    module is placed in a layer: it must be in those lists too, or the rehearsal could import it unseen."""
+    contracts = {
+        c["id"]: c
+        for c in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    }
+    layered = {
+        f"kustomer_provider.{module.strip()}"
+        for layer in contracts["provider-layers"]["layers"]
+        for module in layer.split("|")
+    }
+    assert set(contracts["provider-without-simulator"]["source_modules"]) == layered | {"kustomer_provider.oauth"}
+    assert set(contracts["rehearsal-beside-the-provider"]["forbidden_modules"]) == layered | {"kustomer_provider.oauth"}
 
 
 def test_no_import_cycle_between_any_two_modules() -> None:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine
 from tests.support.dev_stack import (
     APP,
     INSTALLS,

@@ -126,7 +126,8 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     extra = {re.split(r"[ <>=;\[]", r)[0].lower() for r in requires if 'extra == "simulator"' in r}
     # semver is pulumi's own dependency, declared because versions.SemVer imports it.
     assert core == {"pulumi", "httpx", "pydantic", "semver"}
-    assert extra == {"fastapi", "uvicorn", "python-multipart"}
+    # The simulator's web stack, and what the rehearsal (kustomer_provider.rehearsal) imports itself.
+    assert extra == {"fastapi", "uvicorn", "python-multipart", "pyyaml", "grpcio"}
     urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL") or [])
     assert {"Source", "Documentation", "Changelog", "Issues"} <= set(urls)
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])

@@ -15,9 +15,9 @@ import pytest
 from pydantic.alias_generators import to_snake
 
 from kustomer_provider import assumptions, platforms
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.dev_clients import DEV_CLIENT_SECRETS
-from tests.harness.engine import Engine
+from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import REPO_ROOT

@@ -1,7 +1,7 @@
 """The walking skeleton: `pulumi up` of the dev stack against a fresh simulator, end to end.
 
 The program (`__main__.py`) runs under the SDK's mocks; every resource goes over gRPC to the SDK's real
-`python -m pulumi.dynamic` server, as in a real `pulumi up` (see tests/harness).
+`python -m pulumi.dynamic` server, as in a real `pulumi up` (see kustomer_provider/rehearsal).
 """
 
 from __future__ import annotations

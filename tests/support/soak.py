@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kustomer_provider.rehearsal.engine import Engine, Result
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine, Result
+
+from .paths import DEV_PROGRAM
 
 FAULTS = {
     "fail_rate": 0.2,
@@ -172,6 +174,7 @@ class Soak:
                 "kustomer:apps": apps,
             },
             secret_config={"kustomer:apiKey": self.simulator.api_key},
+            program=DEV_PROGRAM,
         )
         created = self._up(engine)
         self._check(number, engine, created, ["1.0.0"])

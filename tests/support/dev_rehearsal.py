@@ -1,6 +1,6 @@
 """A rehearsal without the Pulumi CLI: the dev stack's ``up`` run by the engine harness against a simulator.
 
-``python -m tests.harness.rehearsal [--keep-simulator]`` (from the repository root; ``scripts/dev-up`` runs
+``python -m tests.support.dev_rehearsal [--keep-simulator]`` (from the repository root; ``scripts/dev-up`` runs
 it when the Pulumi CLI is missing and cannot be installed). It starts a local simulator of Kustomer on a free
 port, runs the repository's ``__main__.py`` with the dev stack's config (``stacks/Pulumi.dev.yaml``, its
 ``kustomer:baseUrl`` pointed at that simulator and the simulator's development key as ``kustomer:apiKey``)
@@ -22,12 +22,13 @@ from typing import Any
 
 import yaml
 
+from kustomer_provider.rehearsal.engine import DeploymentFailed, Engine, Result
+from kustomer_provider.rehearsal.values import is_secret
 from kustomer_provider.simulator import SimulatorProcess
 
 from .dev_clients import DEV_CLIENT_SECRETS, clients_pointed_at
-from .engine import DEFAULT_PROGRAM, DeploymentFailed, Engine, Result
-from .provider_server import REPO_ROOT
-from .values import is_secret
+from .paths import DEV_PROGRAM as DEFAULT_PROGRAM
+from .paths import REPO_ROOT
 
 __all__ = ["LABEL", "MASK", "main", "masked_outputs"]
 
@@ -81,7 +82,7 @@ def _summary(result: Result) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the rehearsal; 0 when the ``up`` worked, 1 otherwise."""
-    parser = argparse.ArgumentParser(prog="python -m tests.harness.rehearsal", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.support.dev_rehearsal", description=__doc__.splitlines()[0])
     parser.add_argument("--keep-simulator", action="store_true", help="keep the simulator running until Ctrl-C")
     args = parser.parse_args(argv)
 

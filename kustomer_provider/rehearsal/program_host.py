@@ -1,9 +1,9 @@
 """The language host's part: run a Pulumi program under the SDK's mocks, in a process of its own.
 
-``python -m tests.harness.program_host REQUEST.json RESULT.json``
+``python -m kustomer_provider.rehearsal.program_host REQUEST.json RESULT.json``
 
 The program's RegisterResource calls reach :class:`EngineMonitor`, which hands each resource to a
-:class:`~tests.harness.deployment.Deployment` over a real ``python -m pulumi.dynamic`` server, and
+:class:`~kustomer_provider.rehearsal.deployment.Deployment` over a real ``python -m pulumi.dynamic`` server, and
 answers the program with the outputs the engine would (secret ones wrapped). A process per run keeps the
 SDK's global runtime state apart between runs, as separate ``pulumi up`` runs are.
 """
@@ -28,7 +28,8 @@ def main(request_path: str, result_path: str) -> int:
     # Start the provider first: it starts up while this process imports the SDK (as the engine overlaps them).
     from .provider_process import start_provider
 
-    provider_process = start_provider(project=request["project"], env=request.get("env", {}))
+    program_dir = Path(request["program"]).parent
+    provider_process = start_provider(project=request["project"], env=request.get("env", {}), cwd=program_dir)
 
     import pulumi
     from pulumi.runtime import mocks, rpc

@@ -2,17 +2,18 @@
 
 The Pulumi CLI cannot be installed where this project is built, so tests drive the SDK's real
 dynamic-provider server (``python -m pulumi.dynamic``) over gRPC exactly as the engine does, while the
-program runs under the SDK's mocks in a process of its own (:mod:`tests.harness.program_host`). The
+program runs under the SDK's mocks in a process of its own (:mod:`~kustomer_provider.rehearsal.program_host`). The
 state lives in a file between runs, secrets encrypted, as a Pulumi backend keeps it.
 
-    engine = Engine(workdir, config={"kustomer:baseUrl": sim.url, ...}, secret_config={"kustomer:apiKey": key})
+    engine = Engine(workdir, program=project / "__main__.py", config={"kustomer:baseUrl": sim.url, ...},
+                    secret_config={"kustomer:apiKey": key})
     result = engine.up()
     result.outputs["apps"]["stackone_link"]["clientSecret"]   # the value
     result.is_secret("apps.stackone_link.clientSecret")       # True
     engine.refresh(); engine.destroy()
 
 Before each operation the stack config is completed with the defaults of the program's ``Pulumi.yaml`` and
-checked against it, as the CLI does (:mod:`tests.harness.project`): a key the stack leaves unset reaches
+checked against it, as the CLI does (:mod:`~kustomer_provider.rehearsal.project`): a key the stack leaves unset reaches
 the program and the provider as its declared default, and a declared key with no default is required.
 """
 
@@ -32,11 +33,10 @@ from typing import Any
 
 from .deployment import Deployment
 from .project import ProjectConfigError, apply_project_config, load_project
-from .provider_server import REPO_ROOT, ProviderServer
+from .provider_process import child_env
+from .provider_server import ProviderServer
 from .state import StackState
 from .values import secret_paths, unwrap_secrets
-
-DEFAULT_PROGRAM = REPO_ROOT / "__main__.py"
 
 
 class DeploymentFailed(AssertionError):
@@ -113,9 +113,9 @@ class Engine:
         self,
         workdir: Path,
         *,
+        program: Path,
         config: Mapping[str, Any],
         secret_config: Mapping[str, Any] | None = None,
-        program: Path = DEFAULT_PROGRAM,
         project: str = "kustomer",
         stack: str = "dev",
         env: Mapping[str, str] | None = None,
@@ -184,9 +184,9 @@ class Engine:
         result_path = self.workdir / f"run-{self._runs}.result.json"
         request_path.write_text(json.dumps(request))
         completed = subprocess.run(
-            [sys.executable, "-m", "tests.harness.program_host", str(request_path), str(result_path)],
-            cwd=REPO_ROOT,
-            env={**os.environ, **self.env},
+            [sys.executable, "-m", "kustomer_provider.rehearsal.program_host", str(request_path), str(result_path)],
+            cwd=self.program.parent,  # where the CLI runs a Python program: its folder
+            env=child_env({**os.environ, **self.env}),
             capture_output=True,
             text=True,
             timeout=900,
@@ -220,7 +220,7 @@ class Engine:
         if (refused := self._config_failure(check)) is not None:
             return refused
         state = self.state
-        provider = ProviderServer(project=self.project, env=self.env)
+        provider = ProviderServer(project=self.project, env=self.env, cwd=self.program.parent)
         deployment = Deployment(provider, state, parallel=self.parallel)
         error = None
         changes: dict[str, dict[str, tuple[Any, Any]]] = {}
