@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             row = phase_row(name, result, wall, sim.stats(), n, latency, install, args.rate_limit, timeline)
             rows.append(row)
             if not result.ok:
-                print(f"{name} failed: {result.error}", file=sys.stderr)
+                print(f"{name} failed:\n{result.rendered}", file=sys.stderr)
         baseline = None if args.no_baseline else run_baseline(sim, n)
 
     add_net_figures(rows)
