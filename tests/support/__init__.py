@@ -4,7 +4,6 @@ and helpers live here).
 
 - :mod:`~tests.support.paths`: the repository's root and the test programs.
 - :mod:`~tests.support.dev_clients`: the dev stack's registered clients' secrets and endpoint, for an engine.
-- :mod:`~tests.support.dev_rehearsal`: the dev stack's rehearsal (``scripts/dev-up`` without the CLI).
 - :mod:`~tests.support.dev_stack`: the committed dev stack (its config, apps, resource names) and calls
   against its apps in a simulator.
 - :mod:`~tests.support.engines`: the ``make_engine`` fixture's type and how it points the stack at a simulator.
