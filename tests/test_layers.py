@@ -141,7 +141,12 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
     ("module", "line", "contracts"),
     [
         # The simulator reaching into the provider (and, through the resource, pulumi).
-        ("simulator/rules.py", "import kustomer_provider.private_app", {SIMULATOR_ALONE, CLIENT_NO_PULUMI}),
+        # (the rehearsal starts the simulator, so through it the rehearsal would reach a resource too)
+        (
+            "simulator/rules.py",
+            "import kustomer_provider.private_app",
+            {SIMULATOR_ALONE, CLIENT_NO_PULUMI, REHEARSAL_BESIDE},
+        ),
         # The API client importing pulumi.
         ("client.py", "import pulumi", {CLIENT_NO_PULUMI}),
         # The OAuth helper using a resource.
@@ -154,7 +159,8 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         # A provider module importing the rehearsal (the engine's stand-in).
         ("connection.py", "from .rehearsal import project", {PROVIDER_WITHOUT_SIMULATOR}),
         # The simulator importing the rehearsal.
-        ("simulator/rules.py", "from ..rehearsal import project", {SIMULATOR_ALONE}),
+        # (and, since the rehearsal imports the simulator, the two would import each other)
+        ("simulator/rules.py", "from ..rehearsal import project", {SIMULATOR_ALONE, ACYCLIC}),
         # The rehearsal reaching into the provider instead of driving it through the provider host.
         ("rehearsal/engine.py", "from .. import errors", {REHEARSAL_BESIDE}),
         # A cycle kept alive by a TYPE_CHECKING import still counts.
