@@ -9,7 +9,9 @@ packages in `sys.modules` afterwards. The layers hold at run time, not only in t
 - the OAuth helper (`kustomer_provider.oauth`, `python -m kustomer_provider.oauth --help`): no pulumi, no web
   stack, no resource, no API client.
 - the rehearsal's command line (`python -m kustomer_provider.rehearsal --help`): nothing but itself until it runs
-  (no pulumi, no grpc, no web stack, no provider module).
+  (no pulumi, no grpc, no web stack, no provider module);
+- the pytest plugin (`kustomer_provider.testing`, which pytest loads for everyone who has the package): only
+  itself and pytest.
 """
 
 from __future__ import annotations
@@ -157,6 +159,12 @@ def test_the_rehearsals_command_line_loads_nothing_heavy_before_it_runs() -> Non
     assert "usage: python -m kustomer_provider.rehearsal" in loaded.output and "--state FILE" in loaded.output
     assert loaded.project == {"kustomer_provider", "kustomer_provider.rehearsal", "kustomer_provider.rehearsal.cli"}
     assert not loaded.third_party & (WEB_STACK | {"pulumi", "grpc", "yaml", "httpx"})
+
+
+def test_the_pytest_plugin_is_cheap_to_load() -> None:
+    loaded = load("import kustomer_provider.testing")
+    assert loaded.project == {"kustomer_provider", "kustomer_provider.testing"}
+    assert not loaded.third_party & (WEB_STACK | {"pulumi", "grpc", "yaml", "httpx", "pydantic"})
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ SIMULATOR_ALONE = "The simulator imports nothing else from kustomer_provider"
 OAUTH_ALONE = "The OAuth helper uses only the pulumi-free bottom of the package"
 PROVIDER_LAYERS = "Provider: program side -> resources -> shared provider work"
 PROVIDER_WITHOUT_SIMULATOR = "No provider module imports the simulator"
-REHEARSAL_BESIDE = "The rehearsal imports no provider module"
+REHEARSAL_BESIDE = "The rehearsal and the testing plugin import no provider module"
 ACYCLIC = "No import cycles between the siblings of any package"
 
 # Run in a child interpreter: every strongly connected component of two or more modules (or a module importing
@@ -163,6 +163,8 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         ("simulator/rules.py", "from ..rehearsal import project", {SIMULATOR_ALONE, ACYCLIC}),
         # The rehearsal reaching into the provider instead of driving it through the provider host.
         ("rehearsal/engine.py", "from .. import errors", {REHEARSAL_BESIDE}),
+        # The pytest plugin, likewise.
+        ("testing/_stack.py", "from .. import client", {REHEARSAL_BESIDE}),
         # A cycle kept alive by a TYPE_CHECKING import still counts.
         (
             "simulator/records.py",
@@ -179,6 +181,7 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         "provider-imports-rehearsal",
         "simulator-imports-rehearsal",
         "rehearsal-imports-provider",
+        "testing-imports-provider",
         "type-checking-cycle",
     ],
 )

@@ -98,7 +98,8 @@ class Rehearsal:
     ``close``): the embedded simulator runs between the two, and the operations run against it.
 
     ``config`` and ``secret_config`` (``KEY: value``, a bare key is the project's) come over the stack file's,
-    as ``pulumi config set`` would; ``simulator_args`` are extra flags of the embedded simulator.
+    as ``pulumi config set`` would; ``simulator_args`` are extra flags of the embedded simulator. With
+    ``stack_file_optional`` a stack without a file has no config but ``config``'s.
     """
 
     def __init__(
@@ -113,10 +114,15 @@ class Rehearsal:
         simulator_args: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         parallel: int = 4,
+        stack_file_optional: bool = False,
     ) -> None:
         self.project: Project = read_project(Path(project_dir))
         self.stack = stack
-        self.stack_file: StackFile = read_stack(self.project, stack)
+        path = self.project.stack_file(stack)
+        if stack_file_optional and not path.exists():
+            self.stack_file = StackFile(path=path, config={})
+        else:
+            self.stack_file = read_stack(self.project, stack)
         self.state_path = Path(state).resolve() if state is not None else None
         self.base_url = base_url.rstrip("/") if base_url else None
         self.environ = dict(os.environ if env is None else env)
