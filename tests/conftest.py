@@ -74,6 +74,12 @@ def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
     return factory
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked slow) first: with two workers, each starts on one while the other runs the short
+    ones, instead of one long test ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kustomer")
     group.addoption(
