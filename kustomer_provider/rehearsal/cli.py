@@ -252,6 +252,9 @@ def _run(args: argparse.Namespace, say: _Printer) -> int:
             say.say(f"Started a Kustomer simulator at {rehearsal.url} (org {rehearsal.org_name}; {kept})")
         else:
             say.say(f"Using the Kustomer simulator at {rehearsal.url}")
+        stack_url = rehearsal.stack_file.config.get("kustomer:baseUrl")
+        if stack_url and stack_url != rehearsal.url:
+            say.say(f"(The stack's kustomer:baseUrl, {stack_url}, is not used: a rehearsal calls only the simulator.)")
         project = rehearsal.project
         stack_file = os.path.relpath(rehearsal.stack_file.path, project.directory)
         program = os.path.relpath(project.program, project.directory)
