@@ -189,6 +189,16 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     assert EXTRA_HINT in simulator.stderr and "fastapi" in simulator.stderr
     assert "Traceback" not in simulator.stderr and simulator.stdout == ""
 
+    # So does a rehearsal, which starts one (its project read first: the README's program and a stack file).
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(SMALLEST_PROJECT)
+    (project / "__main__.py").write_text(readme_program())
+    (project / "Pulumi.dev.yaml").write_text("config:\n  kustomer:orgName: acme\n")
+    rehearsal = run([python, "-m", "kustomer_provider.rehearsal", "up"], cwd=project)
+    assert rehearsal.returncode == 1
+    assert EXTRA_HINT in rehearsal.stderr and "Traceback" not in rehearsal.stdout + rehearsal.stderr
+
     # mypy --strict against the installed wheel (this suite's mypy, the fresh venv's site-packages).
     (tmp_path / "typed.py").write_text(TYPED_PROGRAM)
     (tmp_path / "mistyped.py").write_text(MISTYPED_PROGRAM)
