@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kustomer_provider.testing import KustomerStack, OutputValue, StackOptions
-from tests.support.rehearsal_cli import OWN_PROJECT
+from tests.support.rehearsal_cli import OWN_PROJECT, processes_in, stop_leftovers
 
 pytest_plugins = ["pytester"]
 
@@ -65,7 +65,13 @@ def test_a_users_pytest_loads_the_fixture_and_reports_a_failed_up_as_the_cli_pri
             """
         )
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "project/tests", "-q")
+    try:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "project/tests", "-q")
+        # Every simulator, program host and provider the fixture started has stopped, the failed up's too.
+        assert processes_in(pytester.path) == {} and processes_in(pytester.path / "broken") == {}
+    finally:
+        stop_leftovers(pytester.path)
+        stop_leftovers(pytester.path / "broken")
     result.assert_outcomes(passed=1, errors=2)
     output = result.stdout.str()
     # The broken program: the test errors in setup with the engine's rendering of the check failure.

@@ -101,7 +101,14 @@ class KustomerStack:
         except (RehearsalError, ImportError) as exc:
             self.close()
             raise StackFailed(str(exc)) from None
-        self.result = self.up()
+        try:
+            self.result = self.up()
+        except BaseException:
+            try:
+                self.close()  # what the failed up made is destroyed, and the simulator stopped, all the same
+            except StackFailed:
+                pass  # the up's failure is the one to tell
+            raise
         return self
 
     def close(self) -> None:

@@ -47,10 +47,10 @@ def rehearse(
 
 def processes_in(folder: Path) -> dict[int, str]:
     """Pid and command line of each process whose working directory is ``folder`` (a program host, provider or
-    simulator the rehearsal started there and left behind)."""
+    simulator the rehearsal started there and left behind); never this process (pytester runs a test in its folder)."""
     found = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
             if Path(os.readlink(proc / "cwd")) == folder.resolve():
