@@ -46,8 +46,8 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from kustomer_provider.rehearsal.engine import Engine, Result  # noqa: E402
 from kustomer_provider.simulator import SimulatorProcess  # noqa: E402
-from tests.harness.engine import DEFAULT_PROGRAM, Engine, Result  # noqa: E402
 
 WORKERS = 4  # the dynamic-provider host's thread pool
 # Requests of the longest chain one resource needs, per phase: (before the install wait, after it).
@@ -68,6 +68,7 @@ ONCE = {"up (create)": 1, "up (create), each app waits in its create": 1}
 WAITS_FOR_INSTALLS = {"up (create)", "up (create), each app waits in its create"}
 WAIT_IN_CREATE = "up (create), each app waits in its create"
 RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
+DEFAULT_PROGRAM = REPO_ROOT / "__main__.py"
 RUNS_THE_PROGRAM = {"up (create)", "no-op up", "rotate all secrets", WAIT_IN_CREATE}
 CALLBACK = "https://api.stackone.com/connect/oauth2/kustomer/callback"
 
@@ -264,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             row = phase_row(name, result, wall, sim.stats(), n, latency, install, args.rate_limit, timeline)
             rows.append(row)
             if not result.ok:
-                print(f"{name} failed: {result.error}", file=sys.stderr)
+                print(f"{name} failed:\n{result.rendered}", file=sys.stderr)
         baseline = None if args.no_baseline else run_baseline(sim, n)
 
     add_net_figures(rows)

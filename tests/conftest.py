@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.dev_clients import DEV_CLIENT_SECRETS
-from tests.harness.engine import Engine
+from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory, clients_pointed_at
+from tests.support.paths import DEV_PROGRAM
 
 # Property-based tests: "ci" (the default, what scripts/test and CI run) gives every property a few hundred
 # generated examples; HYPOTHESIS_PROFILE=thorough scripts/test tests/property runs many more locally.
@@ -67,11 +68,16 @@ def make_engine(tmp_path: Path, simulator: SimulatorProcess) -> EngineFactory:
             stack_config["kustomer:registeredClients"] = clients_pointed_at(stack_config, simulator.url)
         secret_config = {**DEV_CLIENT_SECRETS, **kwargs.pop("secret_config", {"kustomer:apiKey": simulator.api_key})}
         options: dict[str, Any] = {"config": stack_config, "secret_config": secret_config, **kwargs}
-        if program is not None:
-            options["program"] = program
+        options["program"] = program if program is not None else DEV_PROGRAM
         return Engine(tmp_path / f"stack-{count}", **options)
 
     return factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked slow) first: with two workers, each starts on one while the other runs the short
+    ones, instead of one long test ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the rest keep their order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

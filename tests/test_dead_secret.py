@@ -11,8 +11,8 @@ import socket
 
 import httpx
 
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine
 from tests.support.dev_stack import APP, INSTALLS, SECRET, token_status, token_status_for
 from tests.support.engines import EngineFactory
 

@@ -8,6 +8,10 @@ packages in `sys.modules` afterwards. The layers hold at run time, not only in t
   no pulumi and no module of the provider;
 - the OAuth helper (`kustomer_provider.oauth`, `python -m kustomer_provider.oauth --help`): no pulumi, no web
   stack, no resource, no API client.
+- the rehearsal's command line (`python -m kustomer_provider.rehearsal --help`): nothing but itself until it runs
+  (no pulumi, no grpc, no web stack, no provider module);
+- the pytest plugin (`kustomer_provider.testing`, which pytest loads for everyone who has the package): only
+  itself and pytest.
 """
 
 from __future__ import annotations
@@ -148,6 +152,19 @@ def test_the_simulator_loads_no_pulumi_and_no_provider_module(action: str) -> No
 
 def test_the_simulator_package_loads_its_web_stack_only_when_asked() -> None:
     assert not load("import kustomer_provider.simulator").third_party & WEB_STACK
+
+
+def test_the_rehearsals_command_line_loads_nothing_heavy_before_it_runs() -> None:
+    loaded = load(RUN_MODULE_HELP.format(module="kustomer_provider.rehearsal"))
+    assert "usage: python -m kustomer_provider.rehearsal" in loaded.output and "--state FILE" in loaded.output
+    assert loaded.project == {"kustomer_provider", "kustomer_provider.rehearsal", "kustomer_provider.rehearsal.cli"}
+    assert not loaded.third_party & (WEB_STACK | {"pulumi", "grpc", "yaml", "httpx"})
+
+
+def test_the_pytest_plugin_is_cheap_to_load() -> None:
+    loaded = load("import kustomer_provider.testing")
+    assert loaded.project == {"kustomer_provider", "kustomer_provider.testing"}
+    assert not loaded.third_party & (WEB_STACK | {"pulumi", "grpc", "yaml", "httpx", "pydantic"})
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 import kustomer_provider
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.registered_client import RegisteredClientProvider
+from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.provider_server import ProviderError, ProviderServer
 from tests.support import buggy_providers
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM, REPO_ROOT
@@ -130,7 +130,7 @@ def test_an_install_that_failed(host: Start, simulator: SimulatorProcess) -> Non
     simulator.set_faults(install_fail=[APP["app"]])
     details = details_of(lambda: create_app(host()))
     assert_message_alone(details, "Kustomer could not install details_app_")
-    assert "simulated failure" in details and "adopt_existing=True" in details
+    assert "simulated failure" in details and "takes back the version it registered" in details
 
 
 def test_an_install_that_took_too_long(host: Start, simulator: SimulatorProcess) -> None:

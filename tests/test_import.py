@@ -23,8 +23,8 @@ from pulumi.runtime.proto import provider_pb2
 
 from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.private_app import PrivateAppProvider
+from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.provider_server import ProviderError, ProviderServer
 from tests.support.dev_stack import api
 
 APP_URN = "urn:pulumi:dev::kustomer::pulumi-python:dynamic/kustomer:PrivateApp::imported"

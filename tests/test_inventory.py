@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from kustomer_provider.inventory import main
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine
 from tests.support.dev_stack import APP, api, dev_apps, dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import REPO_ROOT

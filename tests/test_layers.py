@@ -27,6 +27,7 @@ SIMULATOR_ALONE = "The simulator imports nothing else from kustomer_provider"
 OAUTH_ALONE = "The OAuth helper uses only the pulumi-free bottom of the package"
 PROVIDER_LAYERS = "Provider: program side -> resources -> shared provider work"
 PROVIDER_WITHOUT_SIMULATOR = "No provider module imports the simulator"
+REHEARSAL_BESIDE = "The rehearsal and the testing plugin import no provider module"
 ACYCLIC = "No import cycles between the siblings of any package"
 INVENTORY_ALONE = "The inventory command never imports pulumi or a resource"
 
@@ -141,7 +142,12 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
     ("module", "line", "contracts"),
     [
         # The simulator reaching into the provider (and, through the resource, pulumi).
-        ("simulator/rules.py", "import kustomer_provider.private_app", {SIMULATOR_ALONE, CLIENT_NO_PULUMI}),
+        # (the rehearsal starts the simulator, so through it the rehearsal would reach a resource too)
+        (
+            "simulator/rules.py",
+            "import kustomer_provider.private_app",
+            {SIMULATOR_ALONE, CLIENT_NO_PULUMI, REHEARSAL_BESIDE},
+        ),
         # The API client importing pulumi (the inventory, which uses the client, would load it too).
         ("client.py", "import pulumi", {CLIENT_NO_PULUMI, INVENTORY_ALONE}),
         # The OAuth helper using a resource.
@@ -155,6 +161,15 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
             "from .simulator import rules",
             {PROVIDER_WITHOUT_SIMULATOR, OAUTH_ALONE, INVENTORY_ALONE},
         ),
+        # A provider module importing the rehearsal (the engine's stand-in).
+        ("connection.py", "from .rehearsal import project", {PROVIDER_WITHOUT_SIMULATOR}),
+        # The simulator importing the rehearsal.
+        # (and, since the rehearsal imports the simulator, the two would import each other)
+        ("simulator/rules.py", "from ..rehearsal import project", {SIMULATOR_ALONE, ACYCLIC}),
+        # The rehearsal reaching into the provider instead of driving it through the provider host.
+        ("rehearsal/engine.py", "from .. import errors", {REHEARSAL_BESIDE}),
+        # The pytest plugin, likewise.
+        ("testing/_stack.py", "from .. import client", {REHEARSAL_BESIDE}),
         # A cycle kept alive by a TYPE_CHECKING import still counts.
         (
             "simulator/records.py",
@@ -168,6 +183,10 @@ def test_every_contract_is_kept_on_an_untouched_copy(tmp_path: Path) -> None:
         "oauth-imports-resource",
         "upward-layer",
         "provider-imports-simulator",
+        "provider-imports-rehearsal",
+        "simulator-imports-rehearsal",
+        "rehearsal-imports-provider",
+        "testing-imports-provider",
         "type-checking-cycle",
     ],
 )
@@ -179,6 +198,22 @@ def test_a_forbidden_import_breaks_the_contract_that_forbids_it(
     code, verdicts = lint(root)
     assert code == 1
     assert {next(name for name in verdicts if name.startswith(c)) for c in contracts} == set(broken(verdicts))
+
+
+def test_the_provider_module_lists_name_every_module_of_the_provider_layers() -> None:
+    """The forbidden contracts list the provider's modules one by one; the layers contract is exhaustive, so a new
+    module is placed in a layer: it must be in those lists too, or the rehearsal could import it unseen."""
+    contracts = {
+        c["id"]: c
+        for c in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    }
+    layered = {
+        f"kustomer_provider.{module.strip()}"
+        for layer in contracts["provider-layers"]["layers"]
+        for module in layer.split("|")
+    }
+    assert set(contracts["provider-without-simulator"]["source_modules"]) == layered | {"kustomer_provider.oauth"}
+    assert set(contracts["rehearsal-beside-the-provider"]["forbidden_modules"]) == layered | {"kustomer_provider.oauth"}
 
 
 def test_no_import_cycle_between_any_two_modules() -> None:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine
 from tests.support.dev_stack import (
     APP,
     INSTALLS,
@@ -26,6 +26,7 @@ from tests.support.dev_stack import (
 )
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
+from tests.support.rendering import PRIVATE_APP, check_failures, failure_message
 
 # -- up: updates -------------------------------------------------------------------------------------
 
@@ -66,8 +67,11 @@ def test_changed_definition_without_a_higher_version_fails_in_check_with_no_requ
     engine.config["kustomer:apps"] = dev_apps(version=version, title="Changed title")
     result = engine.up(check=False)
     assert not result.ok
-    assert [(f[1]) for f in result.check_failures] == ["version"]
-    assert expected in result.error and "1.0.1" in result.error
+    (line,) = check_failures(result, APP)  # the version, with the value the program gave
+    assert line.startswith(
+        f"error: {PRIVATE_APP} resource '{APP}': property version value {{{version}}} has a problem: "
+    )
+    assert expected in line and "1.0.1" in line
     assert simulator.stats()["requests"] == {}
     assert engine.state.by_name(APP).outputs["title"] == "StackOne link (dev)"  # state untouched
 
@@ -79,8 +83,9 @@ def test_roles_change_needs_a_major_bump(make_engine: EngineFactory, simulator: 
     simulator.reset_stats()
     engine.config["kustomer:apps"] = dev_apps(version="1.1.0", definition={"roles": ["org.permission.user.read"]})
     result = engine.up(check=False)
-    assert [(f[1]) for f in result.check_failures] == ["definition.roles"]
-    assert "2.0.0" in result.error
+    (line,) = check_failures(result, APP)  # a nested path is no key of the inputs: the engine shows <nil>
+    assert line.startswith(f"error: {PRIVATE_APP} resource '{APP}': property definition.roles value {{<nil>}} ")
+    assert "2.0.0" in line
     assert simulator.stats()["requests"] == {}
     engine.config["kustomer:apps"] = dev_apps(version="2.0.0", definition={"roles": ["org.permission.user.read"]})
     assert sorted(engine.up().ops("update")) == [INSTALLS, APP]
@@ -231,7 +236,14 @@ def test_preview_reports_check_failures(make_engine: EngineFactory, simulator: S
     engine.up()
     engine.config["kustomer:apps"] = dev_apps(title="Changed without a bump")
     preview = engine.preview(check=False)
-    assert not preview.ok and "bump the version" in preview.error
+    assert not preview.ok
+    (line,) = check_failures(preview, APP)
+    assert "property version value {1.0.0} has a problem: " in line and "bump the version" in line
+    assert preview.rendered.split("\n")[:3] == [
+        "Diagnostics:",
+        "  pulumi:pulumi:Stack (kustomer-dev):",
+        "    error: preview failed",
+    ]
 
 
 # -- refresh ---------------------------------------------------------------------------------------
@@ -296,7 +308,8 @@ def test_adoption_with_and_without_adopt_existing(make_engine: EngineFactory, si
 
     refused = make_engine({"kustomer:apps": dev_apps(adoptExisting=False)}).up(check=False)
     assert not refused.ok
-    assert "adopt_existing=True" in refused.error and "bump `version`" in refused.error
+    message = failure_message(refused, APP)
+    assert "adopt_existing=True" in message and "bump `version`" in message
 
     adopted = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)}).up()
     app = adopted.outputs["apps"][APP]
@@ -305,7 +318,7 @@ def test_adoption_with_and_without_adopt_existing(make_engine: EngineFactory, si
 
     # A registered version with another definition is never adopted.
     different = make_engine({"kustomer:apps": dev_apps(adoptExisting=True, title="Other title")}).up(check=False)
-    assert not different.ok and "different definition" in different.error
+    assert not different.ok and "different definition" in failure_message(different, APP)
 
 
 # -- destroy ---------------------------------------------------------------------------------------

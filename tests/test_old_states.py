@@ -20,7 +20,7 @@ import dill
 import pytest
 from pulumi.dynamic import ResourceProvider
 
-from tests.harness.provider_server import ProviderServer
+from kustomer_provider.rehearsal.provider_server import ProviderServer
 
 RECORDINGS = [Path(__file__).parent / "fixtures" / "old_state" / "providers-v1.json"]
 RESOURCE_TYPES = ("PrivateApp", "AppSecret", "AppInstalls", "RegisteredOAuthClient")

@@ -1,8 +1,11 @@
 """The built wheel, as a user's Pulumi project gets it: installed without the simulator's extra into a fresh
-virtualenv, imported there, type-checked with ``mypy --strict``, and its index page free of repository links.
+virtualenv, imported there, type-checked with ``mypy --strict``, and its index page free of repository links; and,
+with the extra, a fresh project of the README's smallest program rehearsed from nothing (``up``, ``up`` again,
+``refresh`` after its secret was revoked, the ``up`` that mints a new one, ``destroy``) and tested with the
+pytest plugin.
 
-One test, because building, installing and type-checking cost most of a minute and every check below reads
-the same installed wheel. It uses pip's cache and the configured index, nothing else from the network.
+Two tests over one wheel, because building and installing cost most of a minute: each checks one installed
+virtualenv. They use pip's cache and the configured index, nothing else from the network.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import email.parser
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,6 +22,9 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
+
+import httpx
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What the build reads: pyproject.toml names the description (docs/pypi.md) and the license file.
@@ -92,10 +99,10 @@ def long_description_program(description: str) -> str:
     return match.group(1)
 
 
-def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strictly(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    source, dist, venv = tmp_path / "src", tmp_path / "dist", tmp_path / "venv"
-    # A clean copy: an in-tree build would package whatever an earlier build left in build/.
+def build_wheel(folder: Path) -> Path:
+    """The wheel, built from a clean copy of the sources (an in-tree build would package whatever an earlier build
+    left in build/)."""
+    source, dist = folder / "src", folder / "dist"
     for name in BUILD_INPUTS:
         origin, target = REPO_ROOT / name, source / name
         if origin.is_dir():
@@ -103,10 +110,24 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(origin, target)
-
     built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dist, source])
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("kustomer_pulumi-*-py3-none-any.whl")
+    return wheel
+
+
+# Both tests are long (most of a minute each, more on a busy machine): marked slow, they start first (conftest).
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strictly(tmp_path: Path, wheel: Path) -> None:
+    started = time.perf_counter()
+    venv = tmp_path / "venv"
 
     # The wheel's contents and metadata.
     with zipfile.ZipFile(wheel) as archive:
@@ -116,6 +137,11 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
         licenses = [n for n in names if "/licenses/" in n]
         license_text = archive.read(licenses[0]).decode() if licenses else ""
     assert "kustomer_provider/py.typed" in names
+    # The pytest plugin, registered where pytest looks for plugins.
+    (entry_points_name,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read(entry_points_name).decode()
+    assert "[pytest11]\nkustomer_provider = kustomer_provider.testing" in entry_points
     sources = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "kustomer_provider").rglob("*.py")}
     assert sources - set(names) == set()  # every module ships, the simulator's included
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "examples/"))]
@@ -126,7 +152,9 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     extra = {re.split(r"[ <>=;\[]", r)[0].lower() for r in requires if 'extra == "simulator"' in r}
     # semver is pulumi's own dependency, declared because versions.SemVer imports it.
     assert core == {"pulumi", "httpx", "pydantic", "semver"}
-    assert extra == {"fastapi", "uvicorn", "python-multipart", "cryptography"}
+    # The simulator's web stack (and apaleo's RS256 keys), and what the rehearsal (kustomer_provider.rehearsal)
+    # imports itself.
+    assert extra == {"fastapi", "uvicorn", "python-multipart", "cryptography", "pyyaml", "grpcio"}
     urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL") or [])
     assert {"Source", "Documentation", "Changelog", "Issues"} <= set(urls)
     assert "Typing :: Typed" in (metadata.get_all("Classifier") or [])
@@ -162,6 +190,16 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     assert EXTRA_HINT in simulator.stderr and "fastapi" in simulator.stderr
     assert "Traceback" not in simulator.stderr and simulator.stdout == ""
 
+    # So does a rehearsal, which starts one (its project read first: the README's program and a stack file).
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(SMALLEST_PROJECT)
+    (project / "__main__.py").write_text(readme_program())
+    (project / "Pulumi.dev.yaml").write_text("config:\n  kustomer:orgName: acme\n")
+    rehearsal = run([python, "-m", "kustomer_provider.rehearsal", "up"], cwd=project)
+    assert rehearsal.returncode == 1
+    assert EXTRA_HINT in rehearsal.stderr and "Traceback" not in rehearsal.stdout + rehearsal.stderr
+
     # mypy --strict against the installed wheel (this suite's mypy, the fresh venv's site-packages).
     (tmp_path / "typed.py").write_text(TYPED_PROGRAM)
     (tmp_path / "mistyped.py").write_text(MISTYPED_PROGRAM)
@@ -184,3 +222,110 @@ def test_the_wheel_installs_without_the_simulator_imports_and_type_checks_strict
     # Only the two planted mistakes: the typed program and the description's program are clean.
     assert len(errors) == 2 and all(e.startswith("mistyped.py:") for e in errors), report
     print(f"wheel {wheel.name}: {wheel.stat().st_size} bytes; test took {time.perf_counter() - started:.1f} s")
+
+
+SMALLEST_PROJECT = "name: crm\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+PLUGIN_TEST = textwrap.dedent(
+    """
+    import pytest
+
+    @pytest.mark.kustomer_stack(config={"kustomer:orgName": "acme"})
+    def test_the_secret_stays_secret(kustomer_stack):
+        assert kustomer_stack.outputs["client_secret"].secret
+        assert not kustomer_stack.outputs["client_id"].secret
+    """
+)
+
+
+def readme_program() -> str:
+    """The README's smallest program: its first Python block."""
+    match = re.search(r"```python\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.DOTALL)
+    assert match, "the README shows no program"
+    return match.group(1)
+
+
+def stack_outputs(stdout: str) -> dict[str, Any]:
+    _, _, rest = stdout.partition("Stack outputs")
+    outputs, _ = json.JSONDecoder().raw_decode(rest[rest.index("{") :])
+    assert isinstance(outputs, dict)
+    return outputs
+
+
+def test_a_fresh_project_with_the_wheel_rehearses_its_program_and_tests_it(tmp_path: Path, wheel: Path) -> None:
+    started = time.perf_counter()
+    venv, project = tmp_path / "venv", tmp_path / "project"
+    assert run([sys.executable, "-m", "venv", venv]).returncode == 0
+    python = venv / "bin" / "python"
+    constraints = tmp_path / "constraints.txt"
+    pins_used = pins(REPO_ROOT / "requirements.txt") + [
+        p for p in pins(REPO_ROOT / "requirements-dev.txt") if p.startswith("pytest==")
+    ]
+    constraints.write_text("\n".join(pins_used) + "\n")
+    installed = run([python, "-m", "pip", "install", "--quiet", "-c", constraints, f"{wheel}[simulator]", "pytest"])
+    assert installed.returncode == 0, installed.stderr
+
+    # The project: the README's program, a stack file, nothing of this repository.
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(SMALLEST_PROJECT)
+    (project / "__main__.py").write_text(readme_program())
+    (project / "Pulumi.dev.yaml").write_text("config:\n  kustomer:orgName: acme\n")
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    rehearse = [python, "-m", "kustomer_provider.rehearsal"]
+
+    def rehearsal(*args: str) -> subprocess.CompletedProcess[str]:
+        completed = run(
+            [*rehearse, *args, "--state", "stack.json", "--simulator-arg=--install-ms=150"], cwd=project, env=env
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "Traceback" not in completed.stdout + completed.stderr
+        return completed
+
+    up = rehearsal("up", "--outputs-file", "outputs.json")
+    assert "2 create (crm-sync, crm-sync-secret)" in up.stdout
+    shown, written = stack_outputs(up.stdout), json.loads((project / "outputs.json").read_text())
+    assert shown["client_secret"] == "[secret]" and written["client_secret"] not in up.stdout + up.stderr
+    assert shown["client_id"] == written["client_id"] and re.fullmatch(r"[0-9a-f]{24}", shown["client_id"])
+    assert written["client_secret"] not in (project / "stack.json").read_text()
+
+    assert "2 unchanged" in rehearsal("up").stdout
+
+    # The app's secret revoked behind the stack's back (a mint through the simulator's API, with its dev key):
+    # refresh says so, and the next up mints a new one.
+    kept = subprocess.Popen(
+        [*rehearse, "up", "--state", "stack.json", "--keep-simulator"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert kept.stdout is not None
+        url = next(m.group(1) for line in kept.stdout if (m := re.search(r"keeps running at (http://\S+);", line)))
+        state = httpx.get(f"{url}/_sim/state", timeout=10).json()
+        (app_name,) = state["orgs"]["acme"]["apps"]
+        minted = httpx.post(
+            f"{url}/v1/apps/available/{app_name}/secret/",
+            json={},
+            headers={"Authorization": "Bearer sim-dev-admin-key"},
+            timeout=10,
+        )
+        assert minted.status_code == 200
+        refreshed = rehearsal("refresh", "--base-url", url)
+        assert "no longer works" in refreshed.stdout and "2 read" in refreshed.stdout
+        minting = rehearsal("up", "--base-url", url, "--outputs-file", "outputs.json")
+        assert "1 replace, 1 unchanged" in minting.stdout
+        fresh = json.loads((project / "outputs.json").read_text())
+        assert fresh["client_id"] == written["client_id"] and fresh["client_secret"] != written["client_secret"]
+    finally:
+        kept.send_signal(signal.SIGTERM)
+        assert kept.wait(timeout=30) == 128 + signal.SIGTERM
+
+    assert "2 delete" in rehearsal("destroy").stdout
+
+    # The pytest plugin, from the wheel's entry point: the program brought up, tested, destroyed.
+    (project / "tests").mkdir()
+    (project / "tests" / "test_stack.py").write_text(PLUGIN_TEST)
+    tested = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project, env=env)
+    assert tested.returncode == 0 and "1 passed" in tested.stdout, tested.stdout + tested.stderr
+    print(f"fresh project with {wheel.name}: {time.perf_counter() - started:.1f} s")

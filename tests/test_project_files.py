@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from kustomer_provider.connection import CONFIG_KEYS
+from kustomer_provider.rehearsal.project import ProjectConfigError, apply_project_config
 from kustomer_provider.stack_config import APPS_KEY, REGISTERED_CLIENTS_KEY, load_apps
-from tests.harness.project import ProjectConfigError, apply_project_config
 from tests.support.paths import REPO_ROOT
 
 PROJECT = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())

@@ -20,9 +20,9 @@ from kustomer_provider import provider_process
 from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.client import KustomerClient
 from kustomer_provider.errors import KustomerOwnershipError
+from kustomer_provider.rehearsal.engine import Engine, Result
 from kustomer_provider.simulator import SimulatorProcess, rules
 from kustomer_provider.stack_config import load_apps
-from tests.harness.engine import Engine, Result
 from tests.support.dev_stack import APP, INSTALLS, SECRET, api, dev_apps, sim_app, token_status_for
 from tests.support.engines import EngineFactory
 from tests.support.interruption import ProviderKiller

@@ -15,12 +15,13 @@ import pytest
 from pydantic.alias_generators import to_snake
 
 from kustomer_provider import assumptions, platforms
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.dev_clients import DEV_CLIENT_SECRETS
-from tests.harness.engine import Engine
+from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import REPO_ROOT
+from tests.support.rendering import REGISTERED_CLIENT, check_failures, failure_message
 
 PROGRAM = REPO_ROOT / "tests" / "programs" / "registered_clients.py"
 PLATFORMS = ("teamwork", "komerza", "apaleo")
@@ -109,16 +110,18 @@ def test_a_wrong_secret_fails_the_up_naming_the_platform_and_the_fix(
 
     assert not result.ok
     title = platforms.get_platform(platform).title
-    assert f"{title} rejects the client" in result.error
-    assert "copy the" in result.error and platforms.get_platform(platform).dashboard_url() in result.error
-    assert wrong not in result.error and wrong not in result.provider_stderr
+    message = failure_message(result, spec["name"])  # the create's error, under the client
+    assert f"{title} rejects the client" in message
+    assert "copy the" in message and platforms.get_platform(platform).dashboard_url() in message
+    assert wrong not in result.rendered and wrong not in result.provider_stderr
 
 
 def test_komerza_names_an_unknown_client_id(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
     spec = client_spec("komerza", simulator, client_id="no-such-komerza-app")
     result = engine_for(make_engine, spec).up(check=False)
     assert not result.ok
-    assert "Komerza rejects the client_id" in result.error and "app_not_found" in result.error
+    message = failure_message(result, spec["name"])
+    assert "Komerza rejects the client_id" in message and "app_not_found" in message
 
 
 def test_teamwork_says_plainly_that_a_wrong_secret_cannot_be_told(
@@ -144,8 +147,8 @@ def test_a_secret_rotated_in_the_dashboard_fails_the_refresh_until_it_is_given(
 
     rotated = simulator.rotate_platform_secret(platform, registered["client_id"])
     refreshed = engine.refresh(check=False)
-    assert not refreshed.ok and "rejects the client" in (refreshed.error or "")
-    assert rotated["client_secret"] not in (refreshed.error or "")
+    assert not refreshed.ok and "rejects the client" in failure_message(refreshed, spec["name"])  # Read's error
+    assert rotated["client_secret"] not in refreshed.rendered
 
     engine.secret_config["kustomer:rotatedClientSecret"] = rotated["client_secret"]
     result = engine.up()
@@ -171,9 +174,10 @@ def test_a_secret_due_for_rotation_warns_with_the_dashboard_steps_or_fails_for_c
     strict = client_spec(platform, simulator, secret_created_on=created, rotate_after_days=90, rotation_due_fails=True)
     failed = engine_for(make_engine, strict).up(check=False)
     assert not failed.ok
-    assert [(field, "due for rotation" in reason) for _, field, reason in failed.check_failures] == [
-        ("secret_created_on", True)
-    ]
+    (line,) = check_failures(failed, strict["name"])
+    shown = f"property secret_created_on value {{{created}}} has a problem: "
+    assert line.startswith(f"error: {REGISTERED_CLIENT} resource '{strict['name']}': {shown}")
+    assert "due for rotation" in line
     assert failed.ops("create") == []
 
 
@@ -241,10 +245,11 @@ def test_the_program_refuses_a_client_secret_stored_in_plaintext(make_engine: En
     engine.secret_config = {k: v for k, v in engine.secret_config.items() if k not in plaintext} | secrets
     result = engine.up(check=False)
     assert not result.ok
+    message = failure_message(result)  # the program's refusal, under the stack
     assert "kustomer:apaleoClientSecret (named by kustomer:registeredClients[2].clientSecretKey) is stored in " in (
-        result.error or ""
+        message
     )
-    assert plaintext["kustomer:apaleoClientSecret"] not in (result.error or "")
+    assert plaintext["kustomer:apaleoClientSecret"] not in result.rendered
     assert result.ops("create") == []  # the stack config is judged before anything is declared
 
 

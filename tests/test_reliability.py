@@ -14,9 +14,10 @@ from kustomer_provider.client import KustomerClient, RetryPolicy
 from kustomer_provider.errors import KustomerNotFoundError
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.simulator import SimulatorProcess
-from tests.support.dev_stack import APP, dev_apps, sim_app, token_status_for
+from tests.support.dev_stack import APP, INSTALLS, dev_apps, sim_app, token_status_for
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
+from tests.support.rendering import failure_message
 
 # Without the dev stack's adoptExisting, so that setting it is the change that recovers a failed install.
 THREE_APPS = dev_apps(adoptExisting=False) + [
@@ -88,8 +89,9 @@ def test_permanent_403_fails_at_once_naming_the_missing_role(
     result = make_engine(secret_config={"kustomer:apiKey": "reader-key-0123456789"}).up(check=False)
     elapsed = time.monotonic() - started
     assert not result.ok
-    assert "403" in result.error and "org.admin.apps" in result.error
-    assert "reader-key-0123456789" not in result.error + result.provider_stderr
+    message = failure_message(result, APP)  # the app's create: its register, the first write
+    assert "403" in message and "org.admin.apps" in message
+    assert "reader-key-0123456789" not in result.rendered + result.provider_stderr
     # No retry (the one listing before it, looking for a version of its own or one to adopt, is allowed to a reader).
     assert simulator.stats()["requests"] == {"GET /v1/apps/available": 1, "POST /v1/apps/available": 1}
     assert elapsed < 15  # no backoff: process start-up only
@@ -97,12 +99,14 @@ def test_permanent_403_fails_at_once_naming_the_missing_role(
 
 def test_unknown_key_and_wrong_region_key_say_which(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
     unknown = make_engine(secret_config={"kustomer:apiKey": "no-such-key-0123456789"}).up(check=False)
-    assert "401" in unknown.error and "kustomer:apiKey" in unknown.error
+    message = failure_message(unknown, APP)
+    assert "401" in message and "kustomer:apiKey" in message
     simulator.add_key("eu-key-0123456789", ["org.admin.apps", "org.permission.apps"], pod="prod2")
     other_region = make_engine(secret_config={"kustomer:apiKey": "eu-key-0123456789"}).up(check=False)
-    assert "another Kustomer region" in other_region.error and "prod2" in other_region.error
+    message = failure_message(other_region, APP)
+    assert "another Kustomer region" in message and "prod2" in message
     for result in (unknown, other_region):
-        assert "0123456789" not in result.error + result.provider_stderr
+        assert "0123456789" not in result.rendered + result.provider_stderr
 
 
 def test_install_failure_reports_kustomers_reason_and_how_to_recover(
@@ -111,7 +115,8 @@ def test_install_failure_reports_kustomers_reason_and_how_to_recover(
     simulator.set_faults(install_fail=[APP])
     failed = make_engine().up(check=False)
     assert not failed.ok
-    assert "simulated failure" in failed.error and "adopt_existing=True" in failed.error
+    message = failure_message(failed, INSTALLS)  # app-installs waits for the installs, and fails
+    assert "simulated failure" in message and "adopt_existing=True" in message
     simulator.set_faults(install_fail=[])
     recovered = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)}).up()
     app = recovered.outputs["apps"][APP]
@@ -123,7 +128,8 @@ def test_install_timeout_reports_the_last_status(make_engine: EngineFactory, sim
     simulator.set_faults(install_ms=60_000)
     result = make_engine({"kustomer:installTimeoutSeconds": "1"}).up(check=False)
     assert not result.ok
-    assert "did not finish within 1s" in result.error and "last status: installing" in result.error
+    message = failure_message(result, INSTALLS)
+    assert "did not finish within 1s" in message and "last status: installing" in message
 
 
 def test_many_apps_in_parallel_share_one_client(make_engine: EngineFactory, simulator: SimulatorProcess) -> None:
@@ -273,9 +279,10 @@ def test_one_failed_install_among_three_names_it_keeps_every_app_and_mints_once_
     engine = make_engine({"kustomer:apps": THREE_APPS})
     failed = engine.up(check=False)
     assert not failed.ok
-    assert "could not install 1 of 3 apps" in failed.error and "extra_app_1_" in failed.error
-    assert "simulated failure" in failed.error and "adopt_existing=True" in failed.error
-    assert "extra_app_0" not in failed.error and APP not in failed.error  # only the failed app is named
+    message = failure_message(failed, INSTALLS)
+    assert "could not install 1 of 3 apps" in message and "extra_app_1_" in message
+    assert "simulated failure" in message and "adopt_existing=True" in message
+    assert "extra_app_0" not in message and APP not in message  # only the failed app is named
     # The others are installed; every app is in the state. The secrets wait for app-installs (the order:
     # install, then the secret), so none was minted while an install was not final.
     apps = simulator.state()["orgs"]["acme"]["apps"]

@@ -9,9 +9,10 @@ import re
 import pytest
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.support.dev_stack import APP, api, dev_apps, dev_stack_config, token_status_for
+from tests.support.dev_stack import APP, INSTALLS, api, dev_apps, dev_stack_config, token_status_for
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
+from tests.support.rendering import PRIVATE_APP, check_failures, failure_message
 
 FIVE_APPS = [
     {"app": name, "version": "1.0.0", "title": name.replace("_", " ").title()}
@@ -37,7 +38,10 @@ def test_preview_without_an_api_key_fails_in_check_naming_what_to_set_with_no_re
     simulator.reset_stats()
     result = make_engine(secret_config={}).preview(check=False)
     assert not result.ok
-    reasons = {reason for _urn, _prop, reason in result.check_failures}
+    # Each resource checked says the same: it has a problem (no input of its own is wrong).
+    problems = [line for line in result.rendered.split("\n") if " has a problem: " in line]
+    assert problems and all(line.startswith("    error: pulumi-python:dynamic/kustomer:") for line in problems)
+    reasons = {line.split(" has a problem: ", 1)[1] for line in problems}
     assert len(reasons) == 1
     reason = reasons.pop()
     assert "kustomer:apiKey" in reason and "KUSTOMER_API_KEY" in reason
@@ -53,12 +57,13 @@ def test_preview_of_an_own_program_with_a_bad_org_name_fails_in_check(
     simulator.reset_stats()
     result = make_engine(config, program=RAW_PROGRAM).preview(check=False)
     assert not result.ok
-    reason = result.check_failures[0][2]
+    (line,) = check_failures(result, "link")
+    reason = line.split(f"error: {PRIVATE_APP} resource 'link' has a problem: ", 1)[1]
     assert "kustomer:orgName" in reason and "KUSTOMER_ORG_NAME" in reason and "'Acme Corp'" in reason
     assert simulator.stats()["requests"] == {}
 
     result = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM).preview()  # a usable one passes
-    assert result.check_failures == []
+    assert result.ok and " has a problem: " not in result.rendered
 
 
 @pytest.mark.simulator_args("--install-ms", "3000")
@@ -71,7 +76,7 @@ def test_the_install_timeout_falls_back_to_the_environment_under_pulumi_yaml_def
     assert engine._all_config()["kustomer:installTimeoutSeconds"] == ""  # Pulumi.yaml's default: unset
     failed = engine.up(check=False)
     assert not failed.ok
-    assert "did not finish within 1s" in failed.error  # the environment's 1 s, not 300 s
+    assert "did not finish within 1s" in failure_message(failed, INSTALLS)  # the environment's 1 s, not 300 s
 
 
 def test_destroy_then_up_of_the_dev_stack_takes_its_version_back_with_a_new_secret(
@@ -94,7 +99,7 @@ def test_a_version_someone_else_registered_with_another_definition_is_still_refu
         theirs = {"app": APP, "version": mine["version"], "title": "Someone else's app", "visibility": "private"}
         assert http.post("/v1/apps/available", json=theirs).status_code == 201
     refused = make_engine().up(check=False)
-    assert not refused.ok and "different definition" in refused.error
+    assert not refused.ok and "different definition" in failure_message(refused, APP)
     assert make_engine({"kustomer:apps": dev_apps(version="1.0.1")}).up().ok  # a higher version is the way
 
 

@@ -24,12 +24,12 @@ from typing import Any
 
 import pytest
 
+from kustomer_provider.rehearsal.engine import Engine
+from kustomer_provider.rehearsal.provider_process import ProviderProcess
+from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
+from kustomer_provider.rehearsal.values import is_secret
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.dev_clients import DEV_CLIENT_SECRETS
-from tests.harness.engine import Engine
-from tests.harness.provider_process import ProviderProcess
-from tests.harness.provider_server import ProviderError, ProviderServer
-from tests.harness.values import is_secret
+from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import token_status
 from tests.support.engines import EngineFactory
 from tests.support.paths import ONE_APP_PROGRAM
@@ -54,9 +54,9 @@ def named_class(blob: str) -> tuple[str, ...]:
 
 
 def stored(engine: Engine) -> dict[str, dict[str, Any]]:
-    """The state file's resources as stored on disk, by resource name."""
-    resources = json.loads(engine.state.raw_text())["resources"]
-    return {r["urn"].rsplit("::", 1)[-1]: r for r in resources}
+    """The state file's dynamic resources as stored on disk (the shape of `pulumi stack export`), by resource name."""
+    resources = json.loads(engine.state.raw_text())["deployment"]["resources"]
+    return {r["urn"].rsplit("::", 1)[-1]: r for r in resources if r["type"].startswith("pulumi-python:dynamic")}
 
 
 def one_app(make_engine: EngineFactory, **config: Any) -> Engine:
@@ -179,8 +179,9 @@ def test_renaming_an_app_without_aliases_is_refused_and_with_aliases_changes_not
     engine.config["kustomer:appName"] = "crm-sync-app"
     refused = engine.up(check=False)
     assert not refused.ok
-    assert "Version 1.0.0 of app 'crm_sync' is already registered" in (refused.error or "")
-    assert "adopt_existing=True" in (refused.error or "")
+    # The version carries the owner marker of the resource's old name: to the renamed resource it is another's.
+    assert "App 'crm_sync' is managed by another Pulumi resource" in refused.error
+    assert "'kustomer/dev/crm-sync'" in refused.error and "take_over_from=" in refused.error
     assert sorted(stored(engine)) == ["crm-sync", "crm-sync-secret"]  # nothing deleted, nothing minted
 
     engine.config["kustomer:appAliases"] = ["crm-sync"]

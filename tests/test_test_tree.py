@@ -1,9 +1,8 @@
 """The test tree keeps its shape: no test module imports another, and the unit tests mirror the code.
 
-- A test module or a conftest file imports from ``tests`` only ``tests.support`` (the shared helpers and
-  types) and ``tests.harness`` (the engine's stand-in). Support modules import support and harness modules;
-  the harness imports only itself. So no test depends on another test module, and moving or deleting a
-  test file never breaks another.
+- A test module, a conftest file or a support module imports from ``tests`` only ``tests.support`` (the
+  shared helpers and types; the engine's stand-in is the package's own ``kustomer_provider.rehearsal``). So no
+  test depends on another test module, and moving or deleting a test file never breaks another.
 - ``tests/unit/<folder>/test_<module>.py`` (or ``test_<module>_<topic>.py``) tests
   ``kustomer_provider/<folder>/<module>.py``: a unit file named for no module fails, naming itself.
 
@@ -23,9 +22,8 @@ TESTS = REPO_ROOT / "tests"
 PACKAGE = REPO_ROOT / "kustomer_provider"
 #: What each part of the tree may import from ``tests`` (a module's dotted name starts with one of these).
 ALLOWED = {
-    "harness": ("tests.harness",),
-    "support": ("tests.support", "tests.harness"),
-    "tests": ("tests.support", "tests.harness"),
+    "support": ("tests.support",),
+    "tests": ("tests.support",),
 }
 
 
@@ -58,9 +56,9 @@ def imported_modules(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def part_of(path: Path) -> str:
-    """Which rule applies: ``harness``, ``support`` or (every other file under tests) ``tests``."""
+    """Which rule applies: ``support`` or (every other file under tests) ``tests``."""
     first = path.relative_to(TESTS).parts[0]
-    return first if first in ("harness", "support") else "tests"
+    return first if first == "support" else "tests"
 
 
 def forbidden(name: str, allowed: tuple[str, ...]) -> bool:
@@ -88,8 +86,7 @@ def python_files() -> list[Path]:
 def test_no_test_module_imports_another_test_module() -> None:
     problems = [problem for path in python_files() for problem in forbidden_imports(path)]
     assert problems == [], (
-        "test modules import only tests.support and tests.harness; move what they share into tests/support/:\n"
-        + "\n".join(problems)
+        "test modules import only tests.support; move what they share into tests/support/:\n" + "\n".join(problems)
     )
 
 
@@ -102,9 +99,11 @@ def test_no_test_module_imports_another_test_module() -> None:
         ("test_x.py", "from tests import conftest\n", ["tests.conftest"]),
         ("oauth/test_x.py", "def f():\n    import tests.oauth.test_units\n", ["tests.oauth.test_units"]),
         ("unit/oauth/test_x.py", "from ..test_client import make_client\n", ["tests.unit.test_client"]),
-        ("harness/x.py", "from tests.support.paths import REPO_ROOT\n", ["tests.support.paths"]),
-        ("support/x.py", "from .paths import REPO_ROOT\nfrom tests.harness.engine import Engine\n", []),
-        ("test_x.py", "from tests.support import paths\nfrom tests.harness.engine import Engine\n", []),
+        ("support/x.py", "from tests.test_lifecycle import APP\n", ["tests.test_lifecycle"]),
+        # The engine's stand-in left the tests for the package: the old place is no support module.
+        ("test_x.py", "from tests.harness.engine import Engine\n", ["tests.harness.engine"]),
+        ("support/x.py", "from .paths import REPO_ROOT\nfrom kustomer_provider.rehearsal.engine import Engine\n", []),
+        ("test_x.py", "from tests.support import paths\nfrom kustomer_provider.rehearsal.engine import Engine\n", []),
         ("test_x.py", "import httpx\nfrom kustomer_provider.tests import x\n", []),
     ],
 )

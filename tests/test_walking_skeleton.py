@@ -1,7 +1,7 @@
 """The walking skeleton: `pulumi up` of the dev stack against a fresh simulator, end to end.
 
 The program (`__main__.py`) runs under the SDK's mocks; every resource goes over gRPC to the SDK's real
-`python -m pulumi.dynamic` server, as in a real `pulumi up` (see tests/harness).
+`python -m pulumi.dynamic` server, as in a real `pulumi up` (see kustomer_provider/rehearsal).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from kustomer_provider.simulator import SimulatorProcess
-from tests.support.dev_stack import STACKONE_CALLBACK
+from tests.support.dev_stack import APP, STACKONE_CALLBACK
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
+from tests.support.rendering import PRIVATE_APP, check_failures, failure_message
 
 
 def exchange_code(app: dict, redirect_uri: str) -> dict:
@@ -127,19 +128,21 @@ def bad_app(**overrides: object) -> dict:
 def test_bad_inputs_fail_in_check_naming_the_field_with_no_api_request(
     make_engine: EngineFactory, simulator: SimulatorProcess
 ) -> None:
+    # Each field, and its value as the engine prints it (Go's %v; a nested path is no key of the inputs: <nil>).
     cases = {
-        "app": bad_app(app="my-app"),
-        "version": bad_app(version="1.0"),
-        "redirect_uris[0]": bad_app(redirect_uris=["http://example.com/cb"]),
-        "title": bad_app(title=""),
+        ("app", "{my-app}"): bad_app(app="my-app"),
+        ("version", "{1.0}"): bad_app(version="1.0"),
+        ("redirect_uris[0]", "{<nil>}"): bad_app(redirect_uris=["http://example.com/cb"]),
+        ("title", "{}"): bad_app(title=""),
     }
     simulator.reset_stats()
-    for field, spec in cases.items():
+    for (field, shown), spec in cases.items():
         engine = make_engine({"kustomer:testApps": [spec]}, program=RAW_PROGRAM)
         result = engine.up(check=False)
         assert not result.ok
-        assert [(f[1]) for f in result.check_failures] == [field], result.check_failures
-        assert field in result.error  # the message the user sees names the field
+        # What the user sees: one check failure, naming the field.
+        (line,) = check_failures(result, "bad")
+        assert line.startswith(f"error: {PRIVATE_APP} resource 'bad': property {field} value {shown} has a problem: ")
         assert result.provider_calls.get("Create", 0) == 0
     assert simulator.stats()["requests"] == {}
 
@@ -151,8 +154,9 @@ def test_bad_stack_config_is_reported_by_key_path_before_any_request(
     simulator.reset_stats()
     result = make_engine({"kustomer:apps": apps}).up(check=False)
     assert not result.ok
+    message = failure_message(result)  # the program's error, under the stack
     for path in ("kustomer:apps[0].app", "kustomer:apps[0].version", "kustomer:apps[0].redirectUris[0]"):
-        assert path in result.error
+        assert f"\n  {path}: must " in message
     assert result.steps == []
     assert simulator.stats()["requests"] == {}
 
@@ -161,8 +165,9 @@ def test_missing_api_key_names_both_ways_to_set_it(make_engine: EngineFactory, s
     simulator.reset_stats()
     result = make_engine(secret_config={}).up(check=False)
     assert not result.ok
-    assert "pulumi config set --secret kustomer:apiKey" in result.error
-    assert "KUSTOMER_API_KEY" in result.error
+    (line,) = check_failures(result, APP)  # the resource as a whole: no property
+    assert line.startswith(f"error: {PRIVATE_APP} resource '{APP}' has a problem: No Kustomer API key. ")
+    assert "pulumi config set --secret kustomer:apiKey" in line and "KUSTOMER_API_KEY" in line
     assert simulator.stats()["requests"] == {}
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from kustomer_provider.rehearsal.engine import Engine
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine
 from tests.support.paths import REPO_ROOT
 from tests.support.request_log import first_seen_installed, mints_of
 

@@ -1,7 +1,9 @@
-"""What the tests share, in one place: test modules import from here and from ``tests.harness``, never from
-each other, and conftest files only define fixtures (their types and helpers live here).
+"""What the tests share, in one place: test modules import from here (and the engine's stand-in from the package,
+``kustomer_provider.rehearsal``), never from each other, and conftest files only define fixtures (their types
+and helpers live here).
 
 - :mod:`~tests.support.paths`: the repository's root and the test programs.
+- :mod:`~tests.support.dev_clients`: the dev stack's registered clients' secrets and endpoint, for an engine.
 - :mod:`~tests.support.dev_stack`: the committed dev stack (its config, apps, resource names) and calls
   against its apps in a simulator.
 - :mod:`~tests.support.engines`: the ``make_engine`` fixture's type and how it points the stack at a simulator.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.harness import dev_clients
-from tests.harness.engine import Engine
+from kustomer_provider.rehearsal.engine import Engine
 
+from . import dev_clients
 from .dev_stack import dev_stack_config
 
 #: ``make_engine(config=None, *, program=None, registered_clients=False, **engine_options) -> Engine``.

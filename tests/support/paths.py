@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: This repository's program, which the dev stack runs.
+DEV_PROGRAM = REPO_ROOT / "__main__.py"
 #: A program that declares the resources straight from ``kustomer:testApps`` (no defaults of the real one).
 RAW_PROGRAM = REPO_ROOT / "tests" / "programs" / "raw_resources.py"
 #: One app and its secret, the secret's name and aliases from the config (the claims of docs/state.md).

@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kustomer_provider.rehearsal.engine import Engine, Result
 from kustomer_provider.simulator import SimulatorProcess
-from tests.harness.engine import Engine, Result
+
+from .paths import DEV_PROGRAM
+from .rendering import first_failure
 
 FAULTS = {
     "fail_rate": 0.2,
@@ -93,7 +96,7 @@ class Soak:
             self._record(result)
             if result.ok:
                 return result
-            reason = (result.error or "").splitlines()[0]
+            reason = (first_failure(result) or "?").splitlines()[0]
             self.report.failures_surfaced.append(_short_reason(reason))
             if "adopt_existing=True" in reason:  # follow the advice, as the user would
                 for app in engine.config["kustomer:apps"]:
@@ -110,7 +113,9 @@ class Soak:
                 self.report.destroys += 1
             if result.ok:
                 return result
-            self.report.failures_surfaced.append(_short_reason(f"{operation}: {(result.error or '').splitlines()[0]}"))
+            self.report.failures_surfaced.append(
+                _short_reason(f"{operation}: {(first_failure(result) or '?').splitlines()[0]}")
+            )
         raise AssertionError(f"{operation} kept failing")
 
     # -- truth checks -------------------------------------------------------------------------------
@@ -172,6 +177,7 @@ class Soak:
                 "kustomer:apps": apps,
             },
             secret_config={"kustomer:apiKey": self.simulator.api_key},
+            program=DEV_PROGRAM,
         )
         created = self._up(engine)
         self._check(number, engine, created, ["1.0.0"])

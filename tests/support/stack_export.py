@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tests.harness.engine import Engine
+from kustomer_provider.rehearsal.engine import Engine
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"

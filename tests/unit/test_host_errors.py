@@ -218,7 +218,7 @@ def test_install_is_idempotent_and_keeps_the_rest_of_the_traceback_module(monkey
     assert host.traceback is stand_in
 
 
-@pytest.mark.parametrize("spec_name", ["tests.harness.program_host", "pulumi.dynamic", None])
+@pytest.mark.parametrize("spec_name", ["kustomer_provider.rehearsal.program_host", "pulumi.dynamic", None])
 def test_no_other_main_module_is_touched(monkeypatch: pytest.MonkeyPatch, spec_name: str | None) -> None:
     host = fake_host(monkeypatch, spec_name)
     assert not host_errors.install()

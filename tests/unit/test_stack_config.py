@@ -9,7 +9,7 @@ import pytest
 
 from kustomer_provider.errors import KustomerConfigError
 from kustomer_provider.stack_config import load_apps, load_registered_clients
-from tests.harness.dev_clients import DEV_CLIENT_SECRETS
+from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import dev_stack_config
 
 SECRET = "unit-apaleo-secret-8c2e"

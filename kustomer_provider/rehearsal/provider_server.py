@@ -19,7 +19,7 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from .provider_process import REPO_ROOT, ProviderProcess, start_provider
+from .provider_process import ProviderProcess, start_provider
 from .values import to_wire
 
 
@@ -65,7 +65,7 @@ class ProviderServer:
         *,
         project: str = "kustomer",
         env: dict[str, str] | None = None,
-        cwd: Path = REPO_ROOT,
+        cwd: Path | None = None,
         started: ProviderProcess | None = None,
         connect: bool = True,
     ) -> None:

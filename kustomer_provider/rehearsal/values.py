@@ -14,6 +14,29 @@ SIG = _special_sig_key
 SECRET = _special_secret_sig
 
 
+__all__ = [
+    "SECRET",
+    "SIG",
+    "UNKNOWN",
+    "contains_unknown",
+    "decrypt",
+    "encrypt",
+    "is_secret",
+    "is_unknown",
+    "seal",
+    "secret_paths",
+    "to_wire",
+    "unseal",
+    "unwrap_secrets",
+    "wrap_secret",
+]
+
+
+def is_unknown(value: Any) -> bool:
+    """A value the program does not know yet (a preview): the SDK's ``Unknown`` or its wire sentinel."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SIG) == SECRET
 

@@ -1,9 +1,9 @@
 """The language host's part: run a Pulumi program under the SDK's mocks, in a process of its own.
 
-``python -m tests.harness.program_host REQUEST.json RESULT.json``
+``python -m kustomer_provider.rehearsal.program_host REQUEST.json RESULT.json``
 
 The program's RegisterResource calls reach :class:`EngineMonitor`, which hands each resource to a
-:class:`~tests.harness.deployment.Deployment` over a real ``python -m pulumi.dynamic`` server, and
+:class:`~kustomer_provider.rehearsal.deployment.Deployment` over a real ``python -m pulumi.dynamic`` server, and
 answers the program with the outputs the engine would (secret ones wrapped). A process per run keeps the
 SDK's global runtime state apart between runs, as separate ``pulumi up`` runs are.
 """
@@ -28,7 +28,8 @@ def main(request_path: str, result_path: str) -> int:
     # Start the provider first: it starts up while this process imports the SDK (as the engine overlaps them).
     from .provider_process import start_provider
 
-    provider_process = start_provider(project=request["project"], env=request.get("env", {}))
+    program_dir = Path(request["program"]).parent
+    provider_process = start_provider(project=request["project"], env=request.get("env", {}), cwd=program_dir)
 
     import pulumi
     from pulumi.runtime import mocks, rpc
@@ -37,12 +38,13 @@ def main(request_path: str, result_path: str) -> int:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-    from .deployment import Deployment, RegisterOptions
+    from .deployment import Deployment, EngineReported, RegisterOptions
+    from .diagnostics import ERROR, program_failure_message
     from .provider_server import ProviderServer
     from .state import StackState
     from .values import SECRET, SIG
 
-    state = StackState(Path(request["state_path"]))
+    state = StackState(Path(request["state_path"]), project=request["project"], stack=request["stack"])
     # Connected to and configured when the first resource needs it, as the engine loads a provider plugin: the
     # program runs meanwhile, while the provider process finishes its own start-up.
     provider = ProviderServer(started=provider_process, connect=False)
@@ -77,18 +79,28 @@ def main(request_path: str, result_path: str) -> int:
                 return resource_pb2.RegisterResourceResponse(urn=urn)
             _ensure_event_loop()
             with deployment.registering():
-                connected()
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
                 options = RegisterOptions(
                     additional_secret_outputs=set(request.additionalSecretOutputs),
                     dependencies=list(request.dependencies),
                     delete_before_replace=request.deleteBeforeReplace,
+                    custom=request.custom,
+                    parent="" if request.parent == state.root_urn else request.parent,
+                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                     aliases=self.alias_urns(request),
                 )
+                if request.custom:
+                    connected()
                 id_, outputs = deployment.register(urn, request.type, inputs, options)
             obj = _sync_await(rpc.serialize_properties(outputs, {}))
             self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            # As the engine names a resource: a parent's type is qualified in, except the stack's (``NewURN``).
+            if parent and parent.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack":
+                parent = ""
+            return super().make_urn(parent, type_, name)
 
     class NoMocks(mocks.Mocks):
         def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
@@ -121,6 +133,7 @@ def main(request_path: str, result_path: str) -> int:
     started = time.perf_counter()
     program = request["program"]
     sys.path.insert(0, str(Path(program).parent))
+    deployment.start()
     try:
         import runpy
 
@@ -131,26 +144,50 @@ def main(request_path: str, result_path: str) -> int:
         root = get_root_resource()
         raw_outputs = dict(getattr(root, "outputs", {}) or {})
         result["outputs"] = {k: _sync_await(resolve(v)) for k, v in raw_outputs.items()}
+        if deployment.failed:  # a registration failed, and the program went on (its outputs wait on it)
+            raise EngineReported("a resource failed")
         connected()  # deletes of resources the program no longer declares need it too
         deployment.finish()
         if not request["preview"]:
             state.outputs = result["outputs"]
-    except BaseException as exc:  # report every failure to the test, as the CLI would print it
+            state.save()
+    except BaseException as exc:  # report every failure to the caller, as the CLI would print it
         result["ok"] = False
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
+        # The resources the program had already registered finish theirs before the run is reported, so what
+        # it reports does not depend on thread timing.
+        deployment.wait_for_registrations()
+        if not deployment.failed and not isinstance(exc, EngineReported):
+            # The program itself raised: the language host reports it under the stack.
+            message = str(exc) if isinstance(exc, pulumi.RunError) else program_failure_message(user_traceback(program))
+            deployment.diag("", ERROR, message)
+        # Every failed deployment ends so (``reportExecResult``).
+        deployment.diag("", ERROR, "preview failed" if request["preview"] else "update failed")
     finally:
         deployment.wait_for_registrations()
-        if not request["preview"]:
-            state.save()  # what was created before a failure stays in the state, as in Pulumi
         # The deployment proper: from the program's start to the last provider call (no process start-up).
         result["deployment_seconds"] = time.perf_counter() - started
         result["steps"] = [[s.urn, s.op, s.detail] for s in deployment.steps]
         result["check_failures"] = [list(f) for f in deployment.failures]
         result["provider_calls"] = provider.calls
         result["provider_stderr"] = provider.close()
+        result["diagnostics"] = [[d.urn, d.severity, d.message, d.stream] for d in deployment.diagnostics]
+        result["types"] = deployment.types
+        result["stack_urn"] = state.root_urn
         Path(result_path).write_text(json.dumps(result, indent=2, default=str))
     return 0
+
+
+def user_traceback(program: str) -> str:
+    """The traceback from the program's first frame on, as the language host prints it (``_get_user_stacktrace``
+    in ``pulumi-language-python-exec``); the whole traceback when the program has no frame in it."""
+    program_module = os.path.splitext(os.path.abspath(program))[0]
+    frames = traceback.extract_tb(sys.exc_info()[2])
+    for index, frame in enumerate(frames):
+        if os.path.splitext(os.path.abspath(frame.filename))[0] == program_module:
+            return traceback.format_exc(limit=-(len(frames) - index))
+    return traceback.format_exc()
 
 
 if __name__ == "__main__":
