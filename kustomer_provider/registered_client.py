@@ -27,8 +27,9 @@ from . import assumptions, platforms
 from .errors import KustomerError
 from .input_validation import InputFailure
 from .platform_inputs import RegisteredClientInputs, secret_rotation_due
-from .redaction import install_log_redaction, redact, register_secret
+from .redaction import install_log_redaction, register_secret
 from .resource_provider import KustomerResourceProvider, resource_properties
+from .safe_text import safe_text
 
 if TYPE_CHECKING:  # httpx loads in the provider process only, when a client is verified (see verify_client)
     import httpx
@@ -113,7 +114,7 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
             )
             answer = platform.verification.verdict(response.status_code, response.content)
     except httpx.HTTPError as exc:
-        reason = redact(f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {exc})")
+        reason = f"{platform.title}'s token endpoint could not be reached ({type(exc).__name__}: {safe_text(exc)})"
         pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
         return f"could not verify: {reason}"
     if answer.verdict == "live":
@@ -126,8 +127,8 @@ def verify_client(inputs: RegisteredClientInputs, *, transport: httpx.BaseTransp
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {response.status_code}"
-    reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
+    what = f"the error '{safe_text(answer.error, limit=64)}'" if answer.error else f"HTTP {response.status_code}"
+    reason = f"{platform.title}'s token endpoint answered {what}, which does not tell"
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
 
