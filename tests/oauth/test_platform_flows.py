@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from kustomer_provider.oauth import main
+from kustomer_provider.platforms import get_platform
 from kustomer_provider.simulator import SimulatorProcess
 from tests.support.oauth_helper import TIMEOUT, call_api, loopback_uri
 
@@ -25,7 +26,12 @@ API = {
 SCOPES = {"teamwork": [], "komerza": ["stores.read"], "apaleo": ["openid", "offline_access", "account.read"]}
 
 
-def run(args: list[str], env: dict[str, str] | None = None, visited: list[str] | None = None) -> tuple[int, str, str]:
+def run(
+    args: list[str],
+    env: dict[str, str] | None = None,
+    visited: list[str] | None = None,
+    pages: list[str] | None = None,
+) -> tuple[int, str, str]:
     """The helper in-process, its 'browser' following the simulator's redirects to the loopback listener."""
 
     def browser(url: str) -> bool:
@@ -33,6 +39,8 @@ def run(args: list[str], env: dict[str, str] | None = None, visited: list[str] |
             visited.append(url)
         page = httpx.get(url, follow_redirects=True, timeout=TIMEOUT)
         assert page.status_code == 200 and "Authorized" in page.text, page.text
+        if pages is not None:
+            pages.append(page.text)
         return True
 
     out, err = io.StringIO(), io.StringIO()
@@ -53,7 +61,10 @@ def login(
     args = ["login", "--platform", platform, "--base-url", sim.url, "--client-id", app["client_id"]]
     args += ["--redirect-uri", redirect, "--token-file", str(token_file), "--timeout", "10", *extra]
     visited: list[str] = []
-    status, out, err = run(args, {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, visited)
+    pages: list[str] = []
+    status, out, err = run(args, {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, visited, pages)
+    title = get_platform(platform).title
+    assert all(f"{title} authorized the app" in page and "Kustomer" not in page for page in pages), pages
     return status, out, err, visited
 
 
@@ -166,6 +177,10 @@ def test_verify_tells_a_live_secret_from_a_rotated_one(
     line = next(line for line in out.splitlines() if "client secret" in line)
     assert line.startswith("FAIL") and "client_secret is wrong" in line  # apaleo: "client_id or client_secret"
     assert app["client_secret"] not in out + err
+    # The platform's name is not taken for a secret ("client secret: [REDACTED] answered 401" before).
+    assert (
+        line.startswith(f"FAIL  client secret: {get_platform(platform).title} answered 4") and "[REDACTED]" not in line
+    )
 
 
 def test_verify_says_teamwork_cannot_be_checked_and_a_bad_token_fails(
