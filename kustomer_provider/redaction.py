@@ -63,9 +63,11 @@ _WORDS_RE: Final = r"secret|token|passw(?:or)?d|pwd|key|authori[sz]ation|verifie
 # Matched as a whole run, with no backtracking into it (a lookahead finds the word, a possessive run takes the
 # name): a long run of name characters costs one pass, not one pass per place the word could be.
 _NAME: Final = rf"(?=[A-Za-z0-9_.-]*?(?:{_WORDS_RE}))[A-Za-z0-9_.-]++"
-# A word, or words joined by dashes, in lower or title case (``accepted``, ``Komerza``, ``X-Client-Secret``): prose or
-# a header's name, never taken for a credential's value when shorter than 16 characters.
-_PROSE_WORDS: Final = r"(?:[A-Z][a-z]*+|[a-z]++)(?:-(?:[A-Z][a-z]*+|[a-z]++))*+"
+# A word, or words joined by dashes, in lower or title case, or an abbreviation of at most 7 capitals (``accepted``,
+# ``Komerza``, ``X-Client-Secret``, ``GET``, ``HTTP``): prose or a header's name, never taken for a credential's value
+# when shorter than 16 characters.
+_PROSE_WORD: Final = r"(?:[A-Z][a-z]*+(?![A-Z])|[a-z]++|[A-Z]{2,7}+(?![A-Za-z]))"
+_PROSE_WORDS: Final = rf"{_PROSE_WORD}(?:-{_PROSE_WORD})*+"
 # In forms and query strings the OAuth authorization code is a credential too.
 _FORM_NAME: Final = rf"(?:{_NAME}|code)"
 
@@ -89,9 +91,9 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # Forms and query strings: client_secret=value, access_token=value, code=value.
     (re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_FORM_NAME}=)[^&\s'\"#<>]+"), rf"\1{REDACTED}"),
     # Headers and "key: value" text: x-api-key: value, Authorization: value. Prose stays ("client secret:
-    # accepted.", "client secret: Komerza answered 401", "invalid_client_secret: X-Client-Secret is wrong"): the
-    # value must look like a credential, that is at least 16 characters, or anything but a word (or words joined
-    # by dashes) in lower or title case followed at most by punctuation.
+    # accepted.", "client secret: Komerza answered 401", "invalid_client_secret: X-Client-Secret is wrong", "access
+    # token: GET ... failed"): the value must look like a credential, that is at least 16 characters, or anything
+    # but a prose word (or words joined by dashes) followed at most by punctuation.
     (
         re.compile(
             rf"(?i)(?<![A-Za-z0-9_.'\"-])({_NAME}\s*:[ \t]*)(?!{re.escape(REDACTED)})"

@@ -130,11 +130,12 @@ def _made_safe(value: object, limit: int, *, keep_lines: bool, redacted: bool, b
     return _capped(text, max(limit, 0), unread)
 
 
-def safe_text(value: object, *, limit: int = TEXT_LIMIT, redacted: bool = True) -> str:
+def safe_text(value: object, *, limit: int = TEXT_LIMIT, redacted: bool = True, by_pattern: bool = True) -> str:
     """One line of outside text, safe to print, log or put in an exception: redacted (unless ``redacted=False``,
     for a value the user asked to see), every invisible or control character escaped (newlines too), at most
-    ``limit`` characters with a note of what was cut."""
-    return _made_safe(value, limit, keep_lines=False, redacted=redacted)
+    ``limit`` characters with a note of what was cut. ``by_pattern=False``: registered secrets only, for a line
+    of our own words whose outside pieces went through ``safe_text`` already (see :func:`safe_message`)."""
+    return _made_safe(value, limit, keep_lines=False, redacted=redacted, by_pattern=by_pattern)
 
 
 def safe_message(value: object, *, limit: int = MESSAGE_LIMIT, by_pattern: bool = True) -> str:

@@ -34,8 +34,9 @@ __all__ = [
     "read_token_answer",
 ]
 
-#: A token or error answer is a few hundred bytes; a bigger one is not read as JSON (the transport caps reads too).
-MAX_ANSWER_BYTES: Final = 1024 * 1024
+#: A token or error answer is a few hundred bytes; one above the answer cap of the package's HTTP client (4 MiB) is
+#: not read as JSON.
+MAX_ANSWER_BYTES: Final = 4 * 1024 * 1024
 #: The longest lifetime taken as given: ten years. A longer ``expires_in`` is no token's (``1e999``, ``10**30``).
 MAX_LIFETIME_SECONDS: Final = 10 * 366 * 24 * 3600
 #: RFC 6749 A.12/A.17: a token is one or more visible ASCII characters (a space is allowed by the grammar, but no

@@ -274,7 +274,7 @@ def _tokens_summary(tokens: TokenSet, path: Path) -> str:
     refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
     return (
         f"Saved the tokens to {path} (mode {TOKEN_FILE_MODE:o}), {refresh}; access token expires {expires}; "
-        f"scope: {tokens.scope or '-'}"
+        f"scope: {safe_text(tokens.scope) or '-'}"
     )
 
 
@@ -458,7 +458,9 @@ def _report(checks: list[Check], io: _IO) -> int:
     """One line per check on stdout, then what ran: exit status 0 only when every check ran and passed, 1 when
     any failed, :data:`EXIT_NOT_ALL_CHECKED` when none failed but some did not run or could not tell."""
     for check in checks:
-        line = safe_text(f"{_MARK[check.ok]}  {check.name}: {check.message}", limit=_CHECK_LINE_LIMIT)
+        # By value only: the check's name ("client secret: ...") must not read as a key to the redaction's patterns;
+        # the server's words in the message went through safe_text where the check was made.
+        line = safe_text(f"{_MARK[check.ok]}  {check.name}: {check.message}", limit=_CHECK_LINE_LIMIT, by_pattern=False)
         print(line, file=io.out, flush=True)
     failed = [c for c in checks if c.ok is False]
     unsure = [c for c in checks if c.ok is None]

@@ -193,7 +193,10 @@ class OAuthClient:
             state=new_state(),
             code_challenge=new_pkce().challenge,
         )
-        response = self._send("GET", url, follow_redirects=False)
+        try:
+            response = self._send("GET", url, follow_redirects=False)
+        except OAuthEndpointError as exc:  # one check fails; verify goes on with the others
+            return Check(name, False, str(exc))
         status = response.status_code
         if status in assumptions.AUTHORIZE_ACCEPTED_STATUSES:
             location = response.headers.get("location", "")
@@ -233,7 +236,10 @@ class OAuthClient:
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        try:
+            response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        except OAuthEndpointError as exc:
+            return Check(name, False, str(exc))
         error, description = _oauth_error(response)
         verdict = decisions.secret_verdict(error)
         if verdict == "live":
@@ -253,7 +259,10 @@ class OAuthClient:
         if tokens.problem is not None:
             return Check(name, False, f"not sent: {tokens.problem}. Run login again.")
         url = f"{api_base_url.rstrip('/')}/v1/users/current"
-        response = self._send("GET", url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+        try:
+            response = self._send("GET", url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+        except OAuthEndpointError as exc:
+            return Check(name, False, str(exc))
         if response.status_code == 200:
             return Check(name, True, f"accepted by the API ({_who(response)})")
         _, description = _oauth_error(response)

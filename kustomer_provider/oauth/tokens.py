@@ -165,6 +165,9 @@ class TokenSet:
                 f"{source} is not a token file written by this helper: it holds {describe(data)}, not a JSON "
                 "object. Run login to write it again."
             )
+        for name in ("access_token", "refresh_token", "id_token"):  # before any error could quote another field
+            if isinstance(data.get(name), str):
+                register_secret(data[name])
         fields = _FileFields(data, source)
         access_token = fields.token("access_token")
         refresh_token = fields.token("refresh_token")
