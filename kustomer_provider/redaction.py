@@ -93,11 +93,12 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # Headers and "key: value" text: x-api-key: value, Authorization: value. Prose stays ("client secret:
     # accepted.", "client secret: Komerza answered 401", "invalid_client_secret: X-Client-Secret is wrong", "access
     # token: GET ... failed"): the value must look like a credential, that is at least 16 characters, or anything
-    # but a prose word (or words joined by dashes) followed at most by punctuation.
+    # but a prose word (or words joined by dashes) followed at most by punctuation. A backslash ends the value:
+    # in text made safe to show, `\n` is an escaped line end, not part of a credential.
     (
         re.compile(
             rf"(?i)(?<![A-Za-z0-9_.'\"-])({_NAME}\s*:[ \t]*)(?!{re.escape(REDACTED)})"
-            rf"(?-i:(?=[^\s,;'\"]{{16}}|(?!{_PROSE_WORDS}[.!?:)]*+(?![^\s,;'\"]))))[^\s,;'\"]+"
+            rf"(?-i:(?=[^\s,;'\"\\]{{16}}|(?!{_PROSE_WORDS}[.!?:)]*+(?![^\s,;'\"\\]))))[^\s,;'\"\\]+"
         ),
         rf"\1{REDACTED}",
     ),

@@ -7,7 +7,8 @@ exception:
 1. **Read within bounds.** At most :data:`SCAN_LIMIT` characters are looked at; a longer text is cut
    first, at a separator, so that no half of a secret is left behind to escape the redaction.
 2. **Redacted** by :func:`kustomer_provider.redaction.redact`: known secrets by value wherever they are (in
-   a sentence too), credentials by key and by shape (a message of our own words: by value only).
+   a sentence too), credentials by key and by shape (a message of our own words: by value only); once on the
+   text as it came, once more on the text as it is shown (steps 3 and 4).
 3. **Escaped visibly.** Control characters (C0, DEL, C1: so no escape sequence, CSI or OSC, reaches the
    terminal: no screen clear, colour, window title or OSC 8 link), format characters (bidi controls such
    as ``U+202E``, zero-width characters, ``U+FEFF``), line and paragraph separators, private-use,
@@ -122,11 +123,16 @@ def _capped(text: str, limit: int, unread: int) -> str:
 
 def _made_safe(value: object, limit: int, *, keep_lines: bool, redacted: bool, by_pattern: bool = True) -> str:
     text, unread = _bounded(_as_str(value))
-    if redacted:
-        text = redact(text) if by_pattern else redact_known(text)
+    redaction = (redact if by_pattern else redact_known) if redacted else None
+    if redaction is not None:
+        text = redaction(text)
     text = escape_invisible(text.replace("\r\n", "\n") if keep_lines else text, keep_lines=keep_lines)
     if keep_lines:
         text = _indent_continuations(text)
+    if redaction is not None:
+        # Again on what is shown: an escaped newline joins two runs, which the patterns may now read as one
+        # credential; without this pass, making the result safe once more would redact more (not idempotent).
+        text = redaction(text)
     return _capped(text, max(limit, 0), unread)
 
 
