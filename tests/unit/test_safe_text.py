@@ -194,6 +194,7 @@ def pulumi_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]
     package = logging.getLogger("kustomer_provider")
     handlers, propagate, level = list(package.handlers), package.propagate, package.level
     provider_process.configure({})
+    package.propagate = False  # only the handler under test sees these records
     try:
         yield said
     finally:
