@@ -234,14 +234,5 @@ def read_token_answer(
     elif endpoint is not None:
         notes.append(f"installation.apiEndPoint is {describe(endpoint)}, not a URL: not kept")
 
-    return TokenAnswer(
-        access_token=access,
-        refresh_token=refresh,
-        token_type=token_type,
-        scope=scope,
-        expires_in=expires_in,
-        id_token=id_token,
-        api_endpoint=api_endpoint,
-        notes=tuple(notes),
-        keys=keys,
-    )
+    # In the order of the fields (access_token, refresh_token, token_type, scope, expires_in, id_token, ...).
+    return TokenAnswer(access, refresh, token_type, scope, expires_in, id_token, api_endpoint, tuple(notes), keys=keys)

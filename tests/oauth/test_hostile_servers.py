@@ -6,8 +6,6 @@ does not end a login; a spent code's tokens are kept whatever else the answer ho
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -15,7 +13,6 @@ import httpx
 
 from tests.support.hostile_server import Answer, hostile_server
 from tests.support.oauth_helper import LoginProcess, free_port, helper_env, run_helper
-from tests.support.paths import REPO_ROOT
 
 SECRET = "hostile-client-secret-5e0b7c"
 ESCAPES = "\x1b[2J\x1b[H\x1b]0;owned\x07\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\\x9b31m"
@@ -27,28 +24,15 @@ def hostile(text: str = "") -> str:
     return f"{ESCAPES}{INVISIBLE}{text} echo {SECRET}{FORGED}"
 
 
-def assert_terminal_safe(output: bytes) -> None:
-    """Nothing a terminal acts on or hides, no forged line, no secret, and a bounded size."""
-    assert b"\x1b" not in output and b"\x07" not in output and b"\r" not in output
-    text = output.decode("utf-8")  # also: valid UTF-8 (no lone surrogate was printed)
+def assert_terminal_safe(text: str) -> None:
+    """Nothing a terminal acts on or hides, no forged line, no secret, and a bounded size. (The output was
+    decoded strictly as UTF-8 by ``run_helper``: no lone surrogate was printed.)"""
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text
     assert not set(text) & set(INVISIBLE + "\x9b\x9c\x9d")
     assert SECRET not in text
     for line in text.split("\n"):
         assert not line.startswith(("FAIL  client secret: FORGED", "error: FORGED", "ok    FORGED")), line
-    assert len(output) < 20_000, len(output)  # 200 kB from the server, capped
-
-
-def raw_run(args: list[str], env: dict[str, str]) -> tuple[int, bytes, bytes]:
-    """The helper's exit status and the raw bytes it wrote, as a terminal would receive them."""
-    done = subprocess.run(
-        [sys.executable, "-m", "kustomer_provider.oauth", *args],
-        capture_output=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=60,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
+    assert len(text.encode()) < 20_000, len(text)  # 200 kB from the server, capped
 
 
 def test_verify_against_a_hostile_server_prints_only_safe_lines(tmp_path: Path) -> None:
@@ -81,18 +65,17 @@ def test_verify_against_a_hostile_server_prints_only_safe_lines(tmp_path: Path) 
         )
         token_file.chmod(0o600)
         args = ["verify", "--base-url", url, "--client-id", "cid", "--redirect-uri", "http://127.0.0.1:8765/callback"]
-        status, out, err = raw_run(
-            [*args, "--token-file", str(token_file)], helper_env({"KUSTOMER_CLIENT_SECRET": SECRET})
-        )
+        done = run_helper([*args, "--token-file", str(token_file)], helper_env({"KUSTOMER_CLIENT_SECRET": SECRET}))
 
+    status, out, err = done.returncode, done.stdout, done.stderr
     assert status == 1, err
     assert_terminal_safe(out)
     assert_terminal_safe(err)
-    lines = out.decode().splitlines()
+    lines = out.splitlines()
     # authorize refused; an error code nobody documents tells nothing of the secret; the API accepted the token.
     assert [line[:4] for line in lines] == ["FAIL", "??  ", "ok  "], lines
     assert "[cut " in lines[0] and "\\x1b[2J" in lines[0]  # shown, escaped and capped
-    assert "hostile-access-token-1" not in out.decode() + err.decode()
+    assert "hostile-access-token-1" not in out + err
 
 
 def token_endpoint(answer: bytes) -> Answer:
