@@ -89,8 +89,9 @@ from .errors import (
 from .install_progress import InstallProgress
 from .outbound import ATTEMPT_SECONDS, MAX_ANSWER_BYTES, AnswerTooLarge, AttemptDeadline, OutboundTransport
 from .pacing import InstallDurationEstimate, RateLimitGovernor
-from .redaction import install_log_redaction, redact, register_secret
+from .redaction import install_log_redaction, register_secret
 from .retry import DEFAULT_RETRY, NO_RETRY, RETRY_STATUS, RetryPolicy
+from .safe_text import safe_text
 from .versions import SemVer
 
 __all__ = [
@@ -254,7 +255,7 @@ class KustomerClient:
         an unreadable answer raises :class:`KustomerMintUnreadableError`, and a failure after the request
         may have reached Kustomer carries ``secret_probably_rotated``.
         """
-        shown = redact(path)
+        shown = safe_text(path)
         try:
             answer = self._exchange(
                 method, path, json_body=json_body, form=form, params=params, authenticated=authenticated
@@ -317,7 +318,7 @@ class KustomerClient:
         authenticated: bool = True,
     ) -> Answer:
         """Send with retries, each attempt within its deadline; return a 2xx answer or raise a KustomerError."""
-        shown = redact(path)
+        shown = safe_text(path)
         started = self._clock()
         attempt = 0
         ambiguous_before = False
@@ -451,7 +452,7 @@ class KustomerClient:
                 raise UnusableAnswer("a links.next that is not a URL") from None
             # Never send the API key to another host, whatever a response says.
             if (url.scheme, url.host, url.port) != (origin.scheme, origin.host, origin.port):
-                raise UnusableAnswer(f"a next-page link to another host ({redact(url.host)}); refusing to follow it")
+                raise UnusableAnswer(f"a next-page link to another host ({safe_text(url.host)}); refusing to follow it")
             return items, url.raw_path.decode("ascii", errors="replace")
 
         next_path: str | None = path
@@ -461,9 +462,9 @@ class KustomerClient:
                 break
             if len(seen) >= _MAX_PAGES:
                 raise KustomerUnexpectedAnswerError(
-                    f"GET {redact(path)} went on for more than {_MAX_PAGES} pages; stopping. Run again later.",
+                    f"GET {safe_text(path)} went on for more than {_MAX_PAGES} pages; stopping. Run again later.",
                     method="GET",
-                    path=redact(path),
+                    path=safe_text(path),
                     status_code=200,
                 )
             seen.add(next_path)
@@ -582,7 +583,7 @@ class KustomerClient:
                 )
         progress.finish()
         if last.status == assumptions.INSTALL_FAILED:
-            reason = redact(last.error) if last.error else "Kustomer gave no reason"
+            reason = safe_text(last.error) if last.error else "Kustomer gave no reason"
             raise KustomerInstallError(
                 f"Kustomer could not install {app_name} {version}: {reason}. The previously installed "
                 "version (if any) stays installed.",
@@ -663,7 +664,7 @@ class KustomerClient:
         progress.finish()
         if failed:
             reasons = "; ".join(
-                f"{name} {installs[name]}: {redact(entry.error) if entry.error else 'Kustomer gave no reason'}"
+                f"{name} {installs[name]}: {safe_text(entry.error) if entry.error else 'Kustomer gave no reason'}"
                 for name, entry in sorted(failed.items())
             )
             first = min(failed)
@@ -771,7 +772,7 @@ class KustomerClient:
         if verdict == "unknown":
             logger.warning(
                 "could not check a client secret: POST %s answered %d%s",
-                target.path, status, f" {redact(error)}" if error else "",
+                target.path, status, f" {safe_text(error)}" if error else "",
             )  # fmt: skip
         return verdict
 

@@ -18,7 +18,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from .answers import AvailableApp, InstalledApp, InstallRecord, MintedSecret
-from .redaction import looks_secret, redact, register_secret
+from .redaction import looks_secret, register_secret
+from .safe_text import safe_text
 
 __all__ = [
     "EXCERPT",
@@ -113,7 +114,7 @@ def shape_problem(exc: Exception) -> str:
         for error in exc.errors()[:3]:
             location = ".".join(str(part) for part in error.get("loc", ())) or "the body"
             said = re.sub(r" or instance of \w+", "", str(error.get("msg", "invalid")))  # not our class names
-            where.append(f"{location}: {said}")
+            where.append(f"{safe_text(location, limit=80)}: {safe_text(said, limit=120)}")
         return "a body of an unexpected shape (" + "; ".join(where) + ")"
     if isinstance(exc, UnusableAnswer):
         return str(exc)
@@ -133,7 +134,7 @@ def decode_json(answer: Answer) -> tuple[Any, str | None]:
         return None, "no body" if answer.status == 204 else "an empty body"
     content_type = answer.headers.get("content-type")
     if content_type is not None and not _is_json_type(content_type):
-        media = redact(content_type.split(";", 1)[0].strip())[:60] or "untyped"
+        media = safe_text(content_type.split(";", 1)[0].strip(), limit=60) or "untyped"
         return None, f"a {media} body instead of JSON"
     try:
         return json.loads(answer.body, parse_constant=no_json_constants), None
@@ -147,16 +148,10 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.3g} MiB"
 
 
-def _window(text: str, size: int) -> str:
-    """The first ``size`` characters of ``text``, without the word it cuts (never half a secret to redact)."""
-    if len(text) <= size:
-        return text
-    return re.sub(r"[^\s\"',;&]*$", "", text[:size])
-
-
 def excerpt(text: str, size: int = EXCERPT) -> str:
-    """A redacted, single-line excerpt of ``text``: redacted before it is cut, so no secret is cut in half."""
-    return " ".join(redact(_window(text, size * 10)).split())[:size]
+    """A single-line excerpt of ``text`` safe to show (:func:`~kustomer_provider.safe_text.safe_text`: redacted
+    before it is cut, so no secret is cut in half; invisible characters escaped; what was cut noted)."""
+    return safe_text(" ".join(text[: size * 40].split()), limit=size)
 
 
 def text_excerpt(body: bytes) -> str | None:

@@ -21,8 +21,16 @@
     └── KustomerOwnershipError         the app is another's: its owner marker names another resource, or a
                                        secret just minted was revoked at once by another mint
 
-Messages never contain an API key, a client secret or a token: every text that comes from the network
-passes through :func:`kustomer_provider.redaction.redact` before it is put into an exception.
+Messages never contain an API key, a client secret, a token, or a character that a terminal would act on:
+:class:`KustomerError`'s constructor passes every message through
+:func:`kustomer_provider.safe_text.safe_message` (every registered secret redacted by value; control, bidi
+and zero-width characters escaped; continuation lines indented; at most 8,000 characters), so that no message
+can skip it; the attributes that
+hold a server's words (``code``, ``detail``, ``pointer``, ``status``, ``path``) pass through
+:func:`~kustomer_provider.safe_text.safe_text` (one line). Where a message is built, each piece of outside
+text must still go through ``safe_text`` itself: there it is also redacted by pattern (a credential under a
+key, ``Bearer ...``), capped on its own and kept on one line. The patterns are not applied to the whole
+message, whose own words may name a key in a way they would take for a credential.
 
 ``secret_probably_rotated`` (on every error, ``False`` by default) is ``True`` when a mint may have
 generated a new secret in Kustomer (revoking the previous one) although the caller did not receive it:
@@ -31,6 +39,8 @@ mints again.
 """
 
 from __future__ import annotations
+
+from .safe_text import safe_message, safe_text
 
 __all__ = [
     "KustomerAPIError",
@@ -55,12 +65,20 @@ __all__ = [
 
 
 class KustomerError(Exception):
-    """Base class of every error raised by this package."""
+    """Base class of every error raised by this package; its message is made safe here (see the module)."""
 
     #: True when an earlier attempt of the same request failed in a way that may have committed it.
     retried_after_ambiguous: bool = False
     #: True when a mint may have rotated the app's secret in Kustomer without the caller receiving it.
     secret_probably_rotated: bool = False
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(safe_message(message, by_pattern=False), *args)
+
+
+def _safe(value: str | None) -> str | None:
+    """A server's words kept on an error as an attribute: one safe line (None stays None)."""
+    return None if value is None else safe_text(value)
 
 
 class KustomerConfigError(KustomerError):
@@ -78,7 +96,7 @@ class KustomerTransportError(KustomerError):
     def __init__(self, message: str, *, method: str, path: str, ambiguous: bool) -> None:
         super().__init__(message)
         self.method = method
-        self.path = path
+        self.path = safe_text(path)
         #: True when the request may have reached Kustomer and changed something before the failure.
         self.ambiguous = ambiguous
 
@@ -100,14 +118,14 @@ class KustomerAPIError(KustomerError):
     ) -> None:
         super().__init__(message)
         self.method = method
-        self.path = path
+        self.path = safe_text(path)
         self.status_code = status_code
         #: Kustomer's error code (``conflict``, ``invalid_version``, ...), when it gave one.
-        self.code = code
-        #: Kustomer's own explanation, redacted.
-        self.detail = detail
+        self.code = _safe(code)
+        #: Kustomer's own explanation, redacted, escaped, one line.
+        self.detail = _safe(detail)
         #: JSON pointer of the field Kustomer blamed (``/redirectUris/0``), when it gave one.
-        self.pointer = pointer
+        self.pointer = _safe(pointer)
         #: Seconds Kustomer asked us to wait (429 and some 503), when it said.
         self.retry_after = retry_after
 
@@ -170,7 +188,7 @@ class KustomerInstallError(KustomerError):
         self.app_name = app_name
         self.version = version
         #: The last install status seen (``install_failed``, ``installing``, ...).
-        self.status = status
+        self.status = _safe(status)
 
     def with_advice(self, advice: str) -> KustomerInstallError:
         """The same failure, its message followed by ``advice`` (what the caller knows about recovering)."""

@@ -31,6 +31,7 @@ from typing import Any, Final
 from ._version import __version__, project_url
 from .errors import KustomerError
 from .redaction import redact
+from .safe_text import escape_invisible
 
 __all__ = ["HOST_HOOK", "HOST_MODULE", "HostTraceback", "bug_report_line", "install", "render"]
 
@@ -64,7 +65,7 @@ def render(error: BaseException | None, sdk_text: str) -> str:
         return redact(str(error).strip() or type(error).__name__)
     if error is None or not _through_package(error.__traceback__):
         return sdk_text  # not ours: as the SDK says it
-    return f"{redact(sdk_text).rstrip()}\n{bug_report_line()}\n"
+    return f"{escape_invisible(redact(sdk_text), keep_lines=True).rstrip()}\n{bug_report_line()}\n"
 
 
 class HostTraceback(ModuleType):

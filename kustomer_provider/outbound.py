@@ -48,6 +48,7 @@ import httpx
 
 from .errors import KustomerConfigError
 from .redaction import redact
+from .safe_text import safe_text
 
 __all__ = [
     "ATTEMPT_DEADLINE_S",
@@ -174,7 +175,7 @@ def _authority(url: str) -> str:
 def shown_url(url: str | httpx.URL) -> str:
     """``url`` for a message: any user info replaced, redacted, cut to a readable length."""
     text = str(url)
-    return redact(_USERINFO.sub(r"\1[REDACTED]@", text))[:300]
+    return safe_text(_USERINFO.sub(r"\1[REDACTED]@", text), limit=300)
 
 
 def check_url(url: str | httpx.URL, *, source: str, fix: str) -> str:
@@ -189,7 +190,7 @@ def check_url(url: str | httpx.URL, *, source: str, fix: str) -> str:
 
 def failure_text(exc: httpx.HTTPError) -> str:
     """What went wrong with one request, to follow ``METHOD url`` in a message (redacted, one line, short)."""
-    said = " ".join(redact(str(exc)).split())[:200]
+    said = safe_text(" ".join(str(exc).split()), limit=200)
     if isinstance(exc, AnswerTooLarge):
         return f"answered with a body larger than the {_size(exc.cap)} cap, which was dropped"
     if isinstance(exc, EncodedAnswer):
@@ -397,8 +398,8 @@ class OutboundTransport(httpx.BaseTransport):
             encoding = response.headers.get("content-encoding", "identity").strip().lower()
             if encoding not in ("", "identity"):
                 raise EncodedAnswer(
-                    f"the answer is {redact(encoding)[:40]}-encoded although identity was asked for; its decoded "
-                    "size would escape the answer cap",
+                    f"the answer is {safe_text(encoding, limit=40)}-encoded although identity was asked for; its "
+                    "decoded size would escape the answer cap",
                     request=request,
                 )
         except httpx.HTTPError:

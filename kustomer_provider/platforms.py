@@ -163,7 +163,7 @@ class Verification:
             return ClientVerdict("unknown")
         try:
             answer = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested too deep to read
             return ClientVerdict("unknown")
         if not isinstance(answer, dict):
             return ClientVerdict("unknown")

@@ -20,6 +20,7 @@ from .app_inputs import PrivateAppInputs, definition_values
 from .errors import KustomerConflictError, KustomerInstallError, KustomerOwnershipError
 from .input_validation import InputFailure
 from .resource_provider import KustomerResourceProvider, resource_properties
+from .safe_text import safe_text
 from .versions import SemVer
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def _existing_version(
     if claim.kind in ("own", "handed_over") and claim.same_definition:
         whose = "this resource registered it" if claim.kind == "own" else "take_over_from names its owner"
         pulumi.log.info(
-            f"Taking over {existing.id}: {whose} (owner marker {claim.marker!r}) with exactly this definition, "
+            f"Taking over {safe_text(existing.id)}: {whose} (owner marker {claim.marker!r}) with exactly this definition, "
             "in a run whose state was not saved (an interrupted `pulumi up`) or before a `pulumi destroy`. "
             "Nothing new is registered."
         )
@@ -148,7 +149,9 @@ def _existing_version(
         )
         return None, f"{first}, and registered versions never change. Bump `version` above {latest}."
     if inputs.adopt_existing:
-        pulumi.log.info(f"Adopting {existing.id}, already registered with this definition (no owner marker).")
+        pulumi.log.info(
+            f"Adopting {safe_text(existing.id)}, already registered with this definition (no owner marker)."
+        )
         return existing, ""
     return None, (
         f"is already registered in this org ({existing.name}) with exactly this definition but no owner marker, "

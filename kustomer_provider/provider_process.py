@@ -21,7 +21,7 @@ from .answers import AvailableApp
 from .connection import CONFIG_KEYS, Connection, oauth_endpoints, resolve_connection
 from .errors import KustomerConfigError, KustomerError
 from .input_validation import InputFailure
-from .redaction import redact
+from .safe_text import safe_message
 from .versions import at_least
 
 if TYPE_CHECKING:  # the client (and httpx) load in the provider process only, on first use: see _default_client
@@ -67,10 +67,15 @@ _registered_before_lock = threading.Lock()
 
 
 class _PulumiLogHandler(logging.Handler):
-    """Forward the client's log records (retries, adoptions) to the Pulumi CLI, redacted."""
+    """Forward the client's log records (retries, adoptions) to the Pulumi CLI, made safe (redacted, escaped,
+    capped: :func:`~kustomer_provider.safe_text.safe_message`)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = redact(record.getMessage())
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed record (arguments that do not fit its format): show what it has
+            text = f"{record.msg} {record.args}"
+        message = safe_message(text)
         if record.levelno >= logging.WARNING:
             pulumi.log.warn(message)
         else:

@@ -38,6 +38,7 @@ __all__ = [
     "looks_secret",
     "redact",
     "redact_json",
+    "redact_known",
     "register_secret",
 ]
 
@@ -59,13 +60,21 @@ _SECRET_WORDS: Final = (
 )
 # A key name in text: word characters, dots and dashes around one of the words, any case.
 _WORDS_RE: Final = r"secret|token|passw(?:or)?d|pwd|key|authori[sz]ation|verifier|credential|cookie|signature"
-_NAME: Final = rf"[A-Za-z0-9_.-]*(?:{_WORDS_RE})[A-Za-z0-9_.-]*"
+# Matched as a whole run, with no backtracking into it (a lookahead finds the word, a possessive run takes the
+# name): a long run of name characters costs one pass, not one pass per place the word could be.
+_NAME: Final = rf"(?=[A-Za-z0-9_.-]*?(?:{_WORDS_RE}))[A-Za-z0-9_.-]++"
+# A word, or words joined by dashes, in lower or title case, or an abbreviation of at most 7 capitals (``accepted``,
+# ``Komerza``, ``X-Client-Secret``, ``GET``, ``HTTP``): prose or a header's name, never taken for a credential's value
+# when shorter than 16 characters.
+_PROSE_WORD: Final = r"(?:[A-Z][a-z]*+(?![A-Z])|[a-z]++|[A-Z]{2,7}+(?![A-Za-z]))"
+_PROSE_WORDS: Final = rf"{_PROSE_WORD}(?:-{_PROSE_WORD})*+"
 # In forms and query strings the OAuth authorization code is a credential too.
 _FORM_NAME: Final = rf"(?:{_NAME}|code)"
 
 _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # The userinfo of a URL: scheme://user:password@host.
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#'\"<>]*@"), rf"\1{REDACTED}@"),
+    # Only where a scheme can start (not inside a longer run of scheme characters), so each run is read once.
+    (re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*+://)[^/\s@?#'\"<>]*+@"), rf"\1{REDACTED}@"),
     # Authorization: Bearer <token> (also Basic), in headers or repr()s of headers.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
     # httpcore's header tuples: (b'x-api-key', b'value').
@@ -81,13 +90,15 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_NAME}=(['\"]))(?:(?!\2).)*"), rf"\1{REDACTED}"),
     # Forms and query strings: client_secret=value, access_token=value, code=value.
     (re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_FORM_NAME}=)[^&\s'\"#<>]+"), rf"\1{REDACTED}"),
-    # Headers and "key: value" text: x-api-key: value, Authorization: value. Prose such as "client secret:
-    # accepted" stays: the value must look like a credential (a character other than a lowercase letter, or
-    # at least 16 characters).
+    # Headers and "key: value" text: x-api-key: value, Authorization: value. Prose stays ("client secret:
+    # accepted.", "client secret: Komerza answered 401", "invalid_client_secret: X-Client-Secret is wrong", "access
+    # token: GET ... failed"): the value must look like a credential, that is at least 16 characters, or anything
+    # but a prose word (or words joined by dashes) followed at most by punctuation. A backslash ends the value:
+    # in text made safe to show, `\n` is an escaped line end, not part of a credential.
     (
         re.compile(
             rf"(?i)(?<![A-Za-z0-9_.'\"-])({_NAME}\s*:[ \t]*)(?!{re.escape(REDACTED)})"
-            r"(?-i:(?=[^\s,;'\"]*[^a-z\s,;'\"]|[^\s,;'\"]{16}))[^\s,;'\"]+"
+            rf"(?-i:(?=[^\s,;'\"\\]{{16}}|(?!{_PROSE_WORDS}[.!?:)]*+(?![^\s,;'\"\\]))))[^\s,;'\"\\]+"
         ),
         rf"\1{REDACTED}",
     ),
@@ -129,13 +140,19 @@ def looks_secret(name: str) -> bool:
     return any(word in squashed for word in _SECRET_WORDS)
 
 
-def redact(text: str) -> str:
-    """Return ``text`` with every credential replaced by ``[REDACTED]``."""
+def redact_known(text: str) -> str:
+    """Return ``text`` with every registered secret replaced by ``[REDACTED]`` (layer 1 alone: by value)."""
     with _known_lock:
         known = sorted(_known_secrets, key=len, reverse=True)
     for value in known:
         if value in text:
             text = text.replace(value, REDACTED)
+    return text
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every credential replaced by ``[REDACTED]``."""
+    text = redact_known(text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -27,8 +27,9 @@ from . import assumptions, host_errors, platforms
 from .errors import KustomerError
 from .input_validation import InputFailure
 from .platform_inputs import RegisteredClientInputs, secret_rotation_due
-from .redaction import install_log_redaction, redact, register_secret
+from .redaction import install_log_redaction, register_secret
 from .resource_provider import KustomerResourceProvider, resource_properties
+from .safe_text import safe_text
 
 if TYPE_CHECKING:  # httpx loads in the provider process only, when a client is verified (see verify_client)
     import httpx
@@ -131,8 +132,8 @@ def _send(
             return response.status_code, response.content
     except httpx.HTTPError as exc:
         unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        what = f"could not be reached ({type(exc).__name__}: {exc})" if unreachable else failure_text(exc)
-        reason = redact(f"{platform.title}'s token endpoint {what}")
+        what = f"could not be reached ({type(exc).__name__}: {safe_text(exc)})" if unreachable else failure_text(exc)
+        reason = f"{platform.title}'s token endpoint {what}"
         pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
         raise _Unreachable(f"could not verify: {reason}") from None
 
@@ -182,8 +183,8 @@ def verify_client(
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {status}"
-    reason = redact(f"{platform.title}'s token endpoint answered {what}, which does not tell")
+    what = f"the error '{safe_text(answer.error, limit=64)}'" if answer.error else f"HTTP {status}"
+    reason = f"{platform.title}'s token endpoint answered {what}, which does not tell"
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
 
@@ -231,10 +232,8 @@ def verify_by_token(
             platform=platform.name,
             field=field,
         )
-    what = f"the error {answer.error!r}" if answer.error else f"HTTP {status}"
-    reason = redact(
-        f"{platform.title}'s token endpoint answered {what} to a {grant.grant_type} grant, which does not tell"
-    )
+    what = f"the error '{safe_text(answer.error, limit=64)}'" if answer.error else f"HTTP {status}"
+    reason = f"{platform.title}'s token endpoint answered {what} to a {grant.grant_type} grant, which does not tell"
     pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
     return f"could not verify: {reason}"
 

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Final
 
-from ..redaction import redact
+from ..safe_text import safe_text
 from .report import FINDING_KINDS, AppEntry, Report
 
 __all__ = ["MIN_WIDTH", "outside_text", "render_table"]
@@ -23,16 +23,9 @@ WIDE: Final = 120
 
 
 def outside_text(text: str) -> str:
-    """Text from the server or a file, safe to print: credentials redacted, control characters made visible.
-
-    The single call site of the sanitizer: ``kustomer_provider.redaction``'s ``redact`` today, which the team's one
-    sanitizer function replaces (it will also handle what this does by hand below: escapes and invisible
-    characters that would rewrite the terminal).
-    """
-    cleaned = redact(text)
-    return "".join(
-        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in cleaned
-    )
+    """Text from the server or a file, safe to print: the package's one sanitizer
+    (:func:`~kustomer_provider.safe_text.safe_text`: redacted, invisible characters escaped, capped)."""
+    return safe_text(text)
 
 
 def _cut(text: str, width: int) -> str:

@@ -7,7 +7,8 @@
 
 Modules: ``cli`` (the command line), ``inputs`` (flags, stack outputs, environment), ``loopback`` (the
 redirect listener on 127.0.0.1), ``client`` (authorize URL, token endpoint, verify's checks; httpx),
-``tokens`` (the 0600 token file), ``pkce``, ``errors``, and ``assumptions`` (our undocumented choices).
+``answers`` (any answer read without trust), ``tokens`` (the 0600 token file), ``pkce``, ``errors``, and
+``assumptions`` (our undocumented choices).
 The provider code never imports this package, and it never imports the simulator.
 """
 

@@ -18,6 +18,7 @@ __all__ = [
     "PKCE_PLATFORMS",
     "SECRET_ACCEPTED_ERRORS",
     "SECRET_REJECTED_ERRORS",
+    "TOKEN_TYPE_OPTIONAL",
 ]
 
 #: ``GET /oauth/authorize`` accepted the client when it answers the consent page (200) or redirects
@@ -43,6 +44,13 @@ LEGACY_API_BASE_URL: Final = "https://api.kustomerapp.com"
 #: documents describe no PKCE parameter, so their logins run without it (``state`` still ties the answer to the
 #: login) [seed][doc].
 PKCE_PLATFORMS: Final = frozenset({"apaleo"})
+
+#: Platforms whose token answers carry no ``token_type``, so its absence is not noted: Teamwork's answer is
+#: ``access_token``, ``installation``, ``status``, ``user`` [seed], Komerza's envelope ``success``, ``message``,
+#: ``code``, ``data`` [seed][doc]; both say to send the token as ``Authorization: Bearer`` [seed][doc]. A
+#: ``token_type`` they do send is still checked: only Bearer is used (RFC 6749 §7.1). Kustomer and apaleo answer
+#: ``token_type`` (RFC 6749 §5.1 requires it); an answer of theirs without one is taken as Bearer, with a note.
+TOKEN_TYPE_OPTIONAL: Final = frozenset({"teamwork", "komerza"})
 
 #: The endpoint ``verify`` calls with a platform's token to see that the API accepts it, and its source.
 API_CHECKS: Final = {

@@ -7,12 +7,17 @@
     stackone  the four fields of StackOne's "link a Kustomer account" form
 
 Data goes to stdout (the authorize URL with --no-browser, verify's results, the StackOne fields, tokens
-only with --show-tokens); progress and errors go to stderr, redacted. Exit status 0 only on success.
+only with --show-tokens); progress and errors go to stderr. Everything printed passes through
+:mod:`kustomer_provider.safe_text` (redacted; control, bidi and zero-width characters escaped; a server's text
+kept on its line and capped). Exit status: 0 on success; 1 a failure (verify: a check failed); 2 a missing or
+wrong input; 3 verify found no failure but could not check everything; 70 a bug of the helper (one line, no
+traceback); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import io as _io
 import json
 import os
 import sys
@@ -30,9 +35,9 @@ from ..connection import KUSTOMER_DOMAIN
 from ..errors import KustomerError
 from ..outbound import check_browser_url, check_url, outbound_client
 from ..platforms import PLATFORM_NAMES, Platform, get_platform
-from ..redaction import redact
+from ..safe_text import escape_invisible, safe_message, safe_text
 from .client import DEFAULT_TIMEOUT, Check, OAuthClient, build_authorize_url
-from .errors import OAuthHelperError, OAuthInputError
+from .errors import OAuthEndpointError, OAuthHelperError, OAuthInputError
 from .inputs import DEFAULT_LOOPBACK_REDIRECT_URI, ENVIRONMENT, Inputs, resolve_inputs
 from .loopback import LoopbackServer
 from .paste import RedirectTarget, choose_redirect, code_from_answer, read_pasted_answer
@@ -40,7 +45,15 @@ from .pkce import new_pkce, new_state
 from .platform_flow import PlatformFlow, endpoint_base_from_url
 from .tokens import TOKEN_FILE_MODE, TokenSet, default_token_file, is_private, read_token_file, write_token_file
 
-__all__ = ["DEFAULT_LOGIN_TIMEOUT_S", "KUSTOMER", "STACKONE_CALLBACK", "build_parser", "main"]
+__all__ = [
+    "DEFAULT_LOGIN_TIMEOUT_S",
+    "EXIT_BUG",
+    "EXIT_NOT_ALL_CHECKED",
+    "KUSTOMER",
+    "STACKONE_CALLBACK",
+    "build_parser",
+    "main",
+]
 
 KUSTOMER: Final = "kustomer"
 
@@ -48,6 +61,12 @@ DEFAULT_LOGIN_TIMEOUT_S: Final = 300.0
 #: StackOne's Kustomer callback, which the app must register to be linked [3p].
 STACKONE_CALLBACK: Final = "https://api.stackone.com/connect/oauth2/kustomer/callback"
 _PROG: Final = "python -m kustomer_provider.oauth"
+#: verify's exit status when no check failed but some did not run or could not tell.
+EXIT_NOT_ALL_CHECKED: Final = 3
+#: The exit status of an unexpected exception (a bug): one line on stderr instead of a traceback (BSD's EX_SOFTWARE).
+EXIT_BUG: Final = 70
+#: The longest line verify prints for one check (its message holds a server's words, each capped on its own).
+_CHECK_LINE_LIMIT: Final = 2000
 
 BrowserOpener = Callable[[str], bool]
 
@@ -65,8 +84,12 @@ class _IO:
     open_browser: BrowserOpener
 
     def say(self, message: str) -> None:
-        """A progress line on stderr, redacted."""
-        print(redact(message), file=self.err, flush=True)
+        """A progress line on stderr, made safe (redacted, escaped, capped; continuation lines indented)."""
+        print(safe_message(message), file=self.err, flush=True)
+
+    def show(self, text: str) -> None:
+        """A line of data on stdout, escaped (not redacted: the user asked for it)."""
+        print(escape_invisible(text), file=self.out, flush=True)
 
     def client(self) -> OAuthClient:
         """An HTTP client for one command (the injected transport, if any)."""
@@ -221,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the app, client and tokens without a browser",
         description="Without a browser: authorize accepts the client id and each redirect URI (so the app is "
         "installed), the token endpoint accepts the client secret, and, with a token file, the API accepts the "
-        "access token. One line per check on stdout; exit status 1 when any check fails.",
+        "access token. One line per check on stdout (ok, FAIL, or ?? for a check that did not run or could not "
+        "tell). Exit status 0 when every check ran and passed, 1 when any failed, 3 when none failed but some did "
+        "not run or could not tell.",
     )
     stackone = commands.add_parser(
         "stackone",
@@ -264,12 +289,31 @@ def _tokens_summary(tokens: TokenSet, path: Path) -> str:
     refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
     return (
         f"Saved the tokens to {path} (mode {TOKEN_FILE_MODE:o}), {refresh}; access token expires {expires}; "
-        f"scope: {tokens.scope or '-'}"
+        f"scope: {safe_text(tokens.scope) or '-'}"
     )
 
 
 def _show_tokens(tokens: TokenSet, io: _IO) -> None:
-    print(json.dumps(tokens.to_json(), indent=2), file=io.out, flush=True)
+    print(json.dumps(tokens.to_json(), indent=2), file=io.out, flush=True)  # JSON escapes every control character
+
+
+def _keep_tokens(args: argparse.Namespace, io: _IO, tokens: TokenSet, path: Path, title: str = "") -> int:
+    """Write whatever tokens a spent code or refresh token brought, tell what was odd, and fail (exit 1) when
+    the access token must not be used: the tokens are kept all the same (a second exchange is impossible)."""
+    write_token_file(path, tokens)
+    for note in tokens.notes:
+        io.say(f"warning: in the token answer, {note}")
+    prefix = f"{title}: " if title else ""
+    where = f"; API: {tokens.api_base_url}" if title else ""
+    io.say(f"{prefix}{_tokens_summary(tokens, path)}{where}")
+    if args.show_tokens:
+        _show_tokens(tokens, io)
+    if tokens.problem is not None:
+        raise OAuthEndpointError(
+            f"The tokens are kept in {path}, but the access token will not be used: {tokens.problem}. "
+            + ("Run refresh for a new one, or login again." if tokens.refresh_token else "Run login again.")
+        )
+    return 0
 
 
 # --- login -----------------------------------------------------------------------------------------------
@@ -302,7 +346,7 @@ def _receive_code(
     Either way the authorize URL is shown or opened only when it passes the browser rule (:func:`_check_browser`).
     """
     if target.listen:
-        with LoopbackServer(target.uri, state) as server:
+        with LoopbackServer(target.uri, state, platform_title=title) as server:
             url = _check_browser(args, io, url_for(server.redirect_uri), hosts)
             return server.redirect_uri, _await_approval(args, io, url, server)
     url = _check_browser(args, io, url_for(target.uri), hosts)
@@ -360,7 +404,7 @@ def _await_approval(args: argparse.Namespace, io: _IO, url: str, server: Loopbac
     """Open the authorize URL in the browser (or print it), then wait for the redirect that brings the code."""
     if args.no_browser or not io.open_browser(url):
         io.say(f"Open this URL in a browser and approve (waiting up to {args.timeout:g} s for {server.redirect_uri}):")
-        print(url, file=io.out, flush=True)
+        io.show(url)
     else:
         io.say(f"Opened the browser; approve there (waiting up to {args.timeout:g} s). The URL: {url}")
     return server.wait(args.timeout)
@@ -405,11 +449,7 @@ def cmd_login(args: argparse.Namespace, io: _IO) -> int:
             code_verifier=pkce.verifier,
             api_base_url=api_base,
         )
-    write_token_file(token_path, tokens)
-    io.say(_tokens_summary(tokens, token_path))
-    if args.show_tokens:
-        _show_tokens(tokens, io)
-    return 0
+    return _keep_tokens(args, io, tokens, token_path)
 
 
 # --- refresh ---------------------------------------------------------------------------------------------
@@ -442,11 +482,7 @@ def cmd_refresh(args: argparse.Namespace, io: _IO) -> int:
         token_url = check_url(tokens.token_url, source=f"`token_url` of the token file {path}", fix=_STALE_FILE_FIX)
     with io.client() as client:
         fresh = client.refresh(tokens, client_id=client_id, client_secret=client_secret, token_url=token_url)
-    write_token_file(path, fresh)
-    io.say(_tokens_summary(fresh, path))
-    if args.show_tokens:
-        _show_tokens(fresh, io)
-    return 0
+    return _keep_tokens(args, io, fresh, path)
 
 
 # --- verify ----------------------------------------------------------------------------------------------
@@ -482,12 +518,16 @@ def cmd_verify(args: argparse.Namespace, io: _IO) -> int:
             )
         path = _token_path(inputs, client_id, io)
         if path.exists():
-            tokens = _read_tokens(path, io)
-            if tokens.client_id != client_id:
-                other = f"the token file {path} holds tokens of another client ({tokens.client_id})"
-                checks.append(Check("access token", False, other))
+            try:
+                tokens = _read_tokens(path, io)
+            except OAuthInputError as exc:  # a token file edited by hand: this check fails, the others stand
+                checks.append(Check("access token", False, str(exc)))
             else:
-                checks.append(client.check_access_token(api_base, tokens))
+                if tokens.client_id != client_id:
+                    other = f"the token file {path} holds tokens of another client ({tokens.client_id})"
+                    checks.append(Check("access token", False, other))
+                else:
+                    checks.append(client.check_access_token(api_base, tokens))
         elif inputs.token_file is not None:
             checks.append(Check("access token", False, f"no token file at {path}: run login"))
         else:
@@ -496,12 +536,28 @@ def cmd_verify(args: argparse.Namespace, io: _IO) -> int:
 
 
 def _report(checks: list[Check], io: _IO) -> int:
-    """One line per check on stdout; exit status 1 when any failed."""
+    """One line per check on stdout, then what ran: exit status 0 only when every check ran and passed, 1 when
+    any failed, :data:`EXIT_NOT_ALL_CHECKED` when none failed but some did not run or could not tell."""
     for check in checks:
-        print(redact(f"{_MARK[check.ok]}  {check.name}: {check.message}"), file=io.out, flush=True)
+        # By value only: the check's name ("client secret: ...") must not read as a key to the redaction's patterns;
+        # the server's words in the message went through safe_text where the check was made.
+        line = safe_text(f"{_MARK[check.ok]}  {check.name}: {check.message}", limit=_CHECK_LINE_LIMIT, by_pattern=False)
+        print(line, file=io.out, flush=True)
     failed = [c for c in checks if c.ok is False]
-    io.say(f"verify: {len(failed)} of {len(checks)} checks failed" if failed else "verify: all checks passed")
-    return 1 if failed else 0
+    unsure = [c for c in checks if c.ok is None]
+    passed = len(checks) - len(failed) - len(unsure)
+    not_run = f"{len(unsure)} did not run or could not tell ({', '.join(c.name for c in unsure)})" if unsure else ""
+    if failed:
+        io.say(f"verify: {len(failed)} of {len(checks)} checks failed" + (f"; {not_run}" if unsure else ""))
+        return 1
+    if unsure:
+        io.say(
+            f"verify: {passed} of {len(checks)} checks passed, none failed; {not_run}, so not everything was "
+            f"verified (exit status {EXIT_NOT_ALL_CHECKED})"
+        )
+        return EXIT_NOT_ALL_CHECKED
+    io.say(f"verify: all {len(checks)} checks ran and passed")
+    return 0
 
 
 # --- the other platforms: Teamwork.com, Komerza, apaleo --------------------------------------------------
@@ -566,11 +622,7 @@ def _platform_login(args: argparse.Namespace, io: _IO, inputs: Inputs, platform:
             code_verifier=pkce.verifier,
             origin=args.origin,
         )
-    write_token_file(token_path, tokens)
-    io.say(f"{platform.title}: {_tokens_summary(tokens, token_path)}; API: {tokens.api_base_url}")
-    if args.show_tokens:
-        _show_tokens(tokens, io)
-    return 0
+    return _keep_tokens(args, io, tokens, token_path, platform.title)
 
 
 def _platform_tokens(path: Path, platform: Platform, client_id: str | None, io: _IO) -> TokenSet:
@@ -595,11 +647,7 @@ def _platform_refresh(args: argparse.Namespace, io: _IO, inputs: Inputs, platfor
     flow = _flow(args, inputs, platform)
     with io.http() as http:
         fresh = flow.refresh(http, tokens, client_id=tokens.client_id, client_secret=inputs.require_client_secret())
-    write_token_file(path, fresh)
-    io.say(f"{platform.title}: {_tokens_summary(fresh, path)}")
-    if args.show_tokens:
-        _show_tokens(fresh, io)
-    return 0
+    return _keep_tokens(args, io, fresh, path, platform.title)
 
 
 def _platform_verify(args: argparse.Namespace, io: _IO, inputs: Inputs, platform: Platform) -> int:
@@ -658,7 +706,7 @@ def cmd_stackone(args: argparse.Namespace, io: _IO) -> int:
         ("Scopes", " ".join(inputs.scopes)),
     ]
     for label, value in rows:
-        print(f"{label + ':':<19}{value}", file=io.out, flush=True)
+        io.show(f"{label + ':':<19}{value}")
     if inputs.stack_app is not None and STACKONE_CALLBACK not in inputs.redirect_uris:
         io.say(
             f"error: the app does not register StackOne's callback {STACKONE_CALLBACK}: add it to redirectUris, "
@@ -683,6 +731,8 @@ def main(
 ) -> int:
     """Run one command; the exit status (0 only on success)."""
     args = build_parser().parse_args(argv)
+    if stdout is None and stderr is None:
+        _tolerant_streams()
     io = _IO(
         out=stdout or sys.stdout,
         err=stderr or sys.stderr,
@@ -702,3 +752,13 @@ def main(
     except KeyboardInterrupt:
         io.say("interrupted")
         return 130
+    except Exception as exc:  # a bug: one safe line, never a traceback that would carry a server's text
+        io.say(f"error: unexpected {type(exc).__name__}: {safe_text(exc)} (a bug of the helper; please report it)")
+        return EXIT_BUG
+
+
+def _tolerant_streams() -> None:
+    """Let the terminal's streams show any character (escaped when their encoding lacks it) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, _io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")

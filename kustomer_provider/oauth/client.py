@@ -3,8 +3,9 @@
 One ``httpx.Client`` with explicit timeouts over the package's outbound transport
 (:mod:`kustomer_provider.outbound`): https only (http to a loopback simulator), no user info, a 40 s deadline
 per request and a 4 MiB cap on each answer. ``transport=`` lets tests answer with ``httpx.MockTransport``
-(wrapped by the same rules). Every text that comes back from the network passes through ``redact`` before it
-reaches an error.
+(wrapped by the same rules). Every answer is read without trust (:mod:`.answers`: any JSON shape, any number),
+and every text that comes back from the network passes through :func:`~kustomer_provider.safe_text.safe_text`
+before it reaches a message.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import httpx
 from .. import assumptions as decisions
 from ..outbound import ATTEMPT_DEADLINE_S, MAX_ANSWER_BYTES, failure_text, outbound_client
 from ..redaction import redact, register_secret
+from ..safe_text import safe_text
 from . import assumptions
+from .answers import read_json, read_token_answer
 from .errors import OAuthEndpointError
 from .pkce import new_pkce, new_state
 from .tokens import TokenSet
@@ -65,20 +68,21 @@ def build_authorize_url(
 
 
 def _oauth_error(response: httpx.Response) -> tuple[str | None, str]:
-    """``(error, description)`` of an OAuth error answer; the description falls back to the body."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    """``(error, description)`` of an OAuth error answer, each one safe line; the description falls back to the
+    body. Any shape: a field that is not a string is left out."""
+    body, problem = read_json(response.content)
+    if problem is not None:
+        return None, safe_text(response.content[: _BODY_EXCERPT * 4], limit=_BODY_EXCERPT).strip()
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"], str(body.get("error_description") or "")
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        first = body["errors"][0] if isinstance(body["errors"][0], dict) else {}
-        return (
-            str(first.get("code") or "") or None,
-            str(first.get("detail") or first.get("message") or first.get("title") or ""),
-        )
-    return None, response.text[:_BODY_EXCERPT].strip()
+        description = body.get("error_description")
+        return safe_text(body["error"], limit=80), safe_text(description) if isinstance(description, str) else ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        code = first.get("code")
+        said = next((first[k] for k in ("detail", "message", "title") if isinstance(first.get(k), str)), "")
+        return (safe_text(code, limit=80) if isinstance(code, str) and code else None), safe_text(said)
+    return None, ""
 
 
 def _token_hint(error: str | None, description: str, grant: str) -> str:
@@ -145,7 +149,7 @@ class OAuthClient:
 
     def _token(self, token_url: str, form: dict[str, str], *, grant: str) -> httpx.Response:
         response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
-        if response.status_code != 200:
+        if not response.is_success:
             error, description = _oauth_error(response)
             raise OAuthEndpointError(
                 f"The token endpoint refused the {grant} grant: {response.status_code} {error or ''}"
@@ -177,9 +181,7 @@ class OAuthClient:
             "code_verifier": code_verifier,
         }
         response = self._token(token_url, form, grant="authorization_code")
-        return TokenSet.from_token_response(
-            _json(response, token_url), client_id=client_id, token_url=token_url, api_base_url=api_base_url
-        )
+        return _tokens_of(response, token_url, what="code exchange", api_base_url=api_base_url, client_id=client_id)
 
     def refresh(self, tokens: TokenSet, *, client_id: str, client_secret: str, token_url: str) -> TokenSet:
         """Exchange the refresh token for a new pair (the old refresh token is then spent)."""
@@ -195,12 +197,8 @@ class OAuthClient:
             "client_secret": client_secret,
         }
         response = self._token(token_url, form, grant="refresh_token")
-        return TokenSet.from_token_response(
-            _json(response, token_url),
-            client_id=client_id,
-            token_url=token_url,
-            api_base_url=tokens.api_base_url,
-            previous_refresh_token=tokens.refresh_token,
+        return _tokens_of(
+            response, token_url, what="refresh", api_base_url=tokens.api_base_url, client_id=client_id, previous=tokens
         )
 
     # --- verify's checks ----------------------------------------------------------------------------
@@ -216,14 +214,21 @@ class OAuthClient:
             state=new_state(),
             code_challenge=new_pkce().challenge,
         )
-        response = self._send("GET", url, follow_redirects=False)
+        try:
+            response = self._send("GET", url, follow_redirects=False)
+        except OAuthEndpointError as exc:  # one check fails; verify goes on with the others
+            return Check(name, False, str(exc))
         status = response.status_code
         if status in assumptions.AUTHORIZE_ACCEPTED_STATUSES:
             location = response.headers.get("location", "")
-            query = parse_qs(urlsplit(location).query)
+            try:
+                parts = urlsplit(location)
+            except ValueError:  # not a URL (a bracket that does not close): say so, do not guess
+                return Check(name, None, f"could not tell: authorize redirected to '{safe_text(location)}', not a URL")
+            query = parse_qs(parts.query)
             if location.startswith(redirect_uri) and "error" in query:
-                return Check(name, False, f"authorize redirected back with error={query['error'][0]}")
-            how = "consent page shown" if status == 200 else f"{status} redirect to {urlsplit(location).netloc or '?'}"
+                return Check(name, False, f"authorize redirected back with error={safe_text(query['error'][0])}")
+            how = "consent page shown" if status == 200 else f"{status} redirect to {safe_text(parts.netloc) or '?'}"
             return Check(name, True, f"client id and redirect URI accepted ({how})")
         error, description = _oauth_error(response)
         if error == "invalid_client" or "invalid client" in description.lower():
@@ -252,7 +257,10 @@ class OAuthClient:
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        try:
+            response = self._send("POST", token_url, data=form, headers={"Accept": "application/json"})
+        except OAuthEndpointError as exc:
+            return Check(name, False, str(exc))
         error, description = _oauth_error(response)
         verdict = decisions.secret_verdict(error)
         if verdict == "live":
@@ -269,24 +277,49 @@ class OAuthClient:
     def check_access_token(self, api_base_url: str, tokens: TokenSet) -> Check:
         """Does the API accept the access token? (``GET /v1/users/current``, any roles.)"""
         name = "access token"
+        if tokens.problem is not None:
+            return Check(name, False, f"not sent: {tokens.problem}. Run login again.")
         url = f"{api_base_url.rstrip('/')}/v1/users/current"
-        response = self._send("GET", url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+        try:
+            response = self._send("GET", url, headers={"Authorization": f"Bearer {tokens.access_token}"})
+        except OAuthEndpointError as exc:
+            return Check(name, False, str(exc))
         if response.status_code == 200:
-            attributes = _json(response, url).get("data", {}).get("attributes", {})
-            who = attributes.get("name") or "a user"
-            org = attributes.get("orgName")
-            return Check(name, True, f"accepted by the API ({who}{' of ' + org if org else ''})")
+            return Check(name, True, f"accepted by the API ({_who(response)})")
         _, description = _oauth_error(response)
         hint = "run `refresh` (or `login` again)" if response.status_code == 401 else "check the scopes"
         expired = " (expired by this machine's clock)" if tokens.expired() else ""
         return Check(name, False, f"GET {url} answered {response.status_code}: {description}{expired}; {hint}")
 
 
-def _json(response: httpx.Response, url: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
+def _tokens_of(
+    response: httpx.Response,
+    token_url: str,
+    *,
+    what: str,
+    api_base_url: str,
+    client_id: str,
+    previous: TokenSet | None = None,
+) -> TokenSet:
+    """The tokens of a 2xx token answer, whatever else it holds (the code or refresh token is spent by now)."""
+    body, problem = read_json(response.content)
+    if problem is not None:
         raise OAuthEndpointError(
-            f"{url} answered {response.status_code} with a body that is not JSON: "
-            f"{redact(response.text[:_BODY_EXCERPT])!r}"
-        ) from None
+            f"{token_url} answered the {what} with {response.status_code} and {problem}: no token to keep."
+        )
+    answer = read_token_answer(body)
+    return TokenSet.from_answer(
+        answer, what=what, client_id=client_id, token_url=token_url, api_base_url=api_base_url, previous=previous
+    )
+
+
+def _who(response: httpx.Response) -> str:
+    """Who the API says the token belongs to (``/v1/users/current``), as far as the answer tells."""
+    body, _ = read_json(response.content)
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attributes, dict):
+        return "a user; the answer does not say which"
+    name, org = attributes.get("name"), attributes.get("orgName")
+    who = safe_text(name, limit=80) if isinstance(name, str) and name else "a user"
+    return f"{who} of {safe_text(org, limit=80)}" if isinstance(org, str) and org else who

@@ -6,7 +6,9 @@
         ├── OAuthCallbackError         the browser side: denied, wrong state, no answer in time
         └── OAuthEndpointError         authorize, token or API endpoint refused, or could not be reached
 
-Every message has passed :func:`kustomer_provider.redaction.redact`: no client secret, code or token.
+Every message has passed :func:`kustomer_provider.redaction.redact` (here) and
+:func:`kustomer_provider.safe_text.safe_message` (in ``KustomerError``'s constructor): no client secret, code or
+token, and no character a terminal would act on.
 """
 
 from __future__ import annotations

@@ -1,12 +1,22 @@
 """The loopback redirect server: receives the browser's ``?code=...&state=...`` on 127.0.0.1 only.
 
-It answers the browser with a short HTML page, checks ``state``, turns ``error=access_denied`` into a
-clear failure, logs nothing (the query holds the code), and finishes at the first answer for its path.
+It answers the browser with a short HTML page naming the platform, logs nothing (the query holds the code),
+and finishes at the first answer for its path that carries this login's ``state``. A request without it, or
+with another (a stale tab, or any web page: an ``<img>`` pointed at the fixed loopback port is enough), gets an
+error page and is ignored: the listener keeps waiting for the real answer until its timeout. An answer with
+the right ``state`` ends the login: its code, ``error=access_denied``, or another error (its values shown
+escaped and capped).
+
+The port is bound with ``SO_REUSEADDR`` (POSIX), so a login can listen again right after the previous one
+(whose closed connections leave the port in TIME-WAIT for a minute); two listeners still cannot share it
+(Linux and the BSDs refuse a second bind while one listens; Windows gets ``SO_EXCLUSIVEADDRUSE`` instead).
 """
 
 from __future__ import annotations
 
 import html
+import os
+import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +24,7 @@ from types import TracebackType
 from typing import Final
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from ..safe_text import safe_text
 from .errors import OAuthCallbackError, OAuthInputError
 from .pkce import same_state
 
@@ -92,16 +103,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(409, "Already finished", "This login already received its answer. You can close this tab.")
             return
         query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        title = owner.platform_title
         if not same_state(owner.state, query.get("state")):
-            self._page(400, "Authorization failed", "The state does not match this login. Start the login again.")
-            owner.finish(
-                _Outcome(
-                    None,
-                    OAuthCallbackError(
-                        "The browser came back with a state that does not match this login (a stale tab, or a "
-                        "forged request): refused. Run login again."
-                    ),
-                )
+            # Not this login's answer: a stale tab, or any page that made the browser request this port. Ignored,
+            # so that it cannot end the login; the real answer may still come.
+            owner.ignore()
+            self._page(
+                400,
+                "Not this login's answer",
+                "This request does not carry the state of the login waiting here (a stale tab, or a request made "
+                "by another page): it is ignored, and the login keeps waiting for its own answer.",
             )
             return
         error = query.get("error")
@@ -112,36 +123,50 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         if error is not None:
-            description = query.get("error_description", "")
-            self._page(400, "Authorization failed", f"Kustomer answered {error}. {description}".strip())
-            owner.finish(_Outcome(None, OAuthCallbackError(f"Kustomer answered error={error}: {description}")))
+            error, description = safe_text(error, limit=100), safe_text(query.get("error_description", ""))
+            self._page(400, "Authorization failed", f"{title} answered {error}. {description}".strip())
+            owner.finish(_Outcome(None, OAuthCallbackError(f"{title} answered error={error}: {description}")))
             return
         code = query.get("code")
         if not code:
             self._page(400, "Authorization failed", "The answer has neither a code nor an error.")
             owner.finish(_Outcome(None, OAuthCallbackError("The browser came back without a code or an error.")))
             return
-        self._page(200, "Authorized", "Kustomer authorized the app. You can close this tab and return to the terminal.")
+        self._page(200, "Authorized", f"{title} authorized the app. You can close this tab and return to the terminal.")
         owner.finish(_Outcome(code, None))
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # POSIX: a port in TIME-WAIT (the previous login's closed connections) can be bound again at once, while a
+    # port another socket listens on still cannot. Windows' SO_REUSEADDR would let a second listener take the
+    # port, so there it stays off and SO_EXCLUSIVEADDRUSE is set (see server_bind).
+    allow_reuse_address = os.name != "nt"
     owner: LoopbackServer
+
+    def server_bind(self) -> None:
+        exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
+        if exclusive is not None:
+            self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
+        super().server_bind()
 
 
 class LoopbackServer:
-    """Listen on 127.0.0.1 at the redirect URI's port (0: a free one) until the browser answers.
+    """Listen on 127.0.0.1 at the redirect URI's port (0: a free one) until the browser brings this login's answer.
 
     with LoopbackServer("http://127.0.0.1:8765/callback", state) as server:
         open_browser(authorize_url_with(server.redirect_uri))
         code = server.wait(timeout=300)
     """
 
-    def __init__(self, redirect_uri: str, state: str) -> None:
+    def __init__(self, redirect_uri: str, state: str, *, platform_title: str = "Kustomer") -> None:
         self._host_name, self._port, self.path = check_loopback_redirect_uri(redirect_uri)
         self._requested = urlsplit(redirect_uri)
         self.state = state
+        #: Who authorizes, named on the browser's pages ("Komerza authorized the app").
+        self.platform_title = platform_title
+        #: Requests to the redirect path without this login's state, ignored so far.
+        self.ignored = 0
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._outcome: _Outcome | None = None
@@ -154,6 +179,11 @@ class LoopbackServer:
         """Whether an answer arrived."""
         return self._done.is_set()
 
+    def ignore(self) -> None:
+        """Count a request that did not carry this login's state."""
+        with self._lock:
+            self.ignored += 1
+
     def finish(self, outcome: _Outcome) -> None:
         """Keep the first answer only."""
         with self._lock:
@@ -165,7 +195,6 @@ class LoopbackServer:
         """Bind and serve in a background thread."""
         try:
             server = _Server((BIND_HOST, self._port), _Handler, bind_and_activate=False)
-            server.allow_reuse_address = False  # two helpers must not share a port
             server.server_bind()
             server.server_activate()
         except OSError as exc:
@@ -203,9 +232,15 @@ class LoopbackServer:
     def wait(self, timeout: float) -> str:
         """The authorization code; :class:`OAuthCallbackError` on denial, wrong state or no answer in time."""
         if not self._done.wait(timeout):
+            ignored = (
+                f" {self.ignored} request{'s' if self.ignored != 1 else ''} without this login's state "
+                f"{'were' if self.ignored != 1 else 'was'} ignored (a stale tab, or another page)."
+                if self.ignored
+                else ""
+            )
             raise OAuthCallbackError(
-                f"No answer from the browser within {timeout:g} s. Open the printed URL, approve, and make sure the "
-                f"browser can reach {self.redirect_uri} (same machine); or raise --timeout."
+                f"No answer from the browser within {timeout:g} s.{ignored} Open the printed URL, approve, and make "
+                f"sure the browser can reach {self.redirect_uri} (same machine); or raise --timeout."
             )
         outcome = self._outcome
         assert outcome is not None  # set before the event

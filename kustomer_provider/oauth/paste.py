@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Final, TextIO
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..redaction import redact, register_secret
+from ..redaction import register_secret
+from ..safe_text import safe_text
 from .errors import OAuthCallbackError, OAuthInputError
 from .pkce import same_state
 
@@ -256,7 +257,7 @@ def _query_of(text: str, redirect_uri: str) -> str:
     except ValueError:  # an invalid port or IPv6 literal
         same = False
     if not same:
-        start = redact(text.split("?", 1)[0].split("#", 1)[0][:_SHOWN])
+        start = safe_text(text.split("?", 1)[0].split("#", 1)[0], limit=_SHOWN)
         raise OAuthInputError(
             f"The pasted address ({start}) is not the redirect URI {redirect_uri}: paste the address the browser "
             "landed on after you approved (it starts with the redirect URI), not the authorize URL."

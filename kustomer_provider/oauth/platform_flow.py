@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -19,7 +18,9 @@ import httpx
 from ..outbound import failure_text
 from ..platforms import ExchangeRequest, Platform, apply_endpoint_base_url
 from ..redaction import redact, register_secret
+from ..safe_text import safe_text
 from . import assumptions
+from .answers import read_json, read_token_answer
 from .client import Check
 from .errors import OAuthEndpointError
 from .tokens import TokenSet
@@ -46,16 +47,15 @@ def endpoint_base_from_url(url: str, real_url: str, platform: str) -> str | None
 
 
 def _error_of(response: httpx.Response) -> tuple[str | None, str]:
-    """``(error code, description)`` of a platform's error answer, whatever its envelope."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, redact(response.text[:_BODY_EXCERPT].strip())
+    """``(error code, description)`` of a platform's error answer, whatever its envelope; each one safe line."""
+    body, problem = read_json(response.content)
+    if problem is not None:
+        return None, safe_text(response.content[: _BODY_EXCERPT * 4], limit=_BODY_EXCERPT).strip()
     if not isinstance(body, dict):
         return None, ""
     error = next((body[f] for f in _ERROR_FIELDS if isinstance(body.get(f), str)), None)
     description = next((body[f] for f in _DESCRIPTION_FIELDS if isinstance(body.get(f), str)), "")
-    return error, redact(description)
+    return (safe_text(error, limit=80) if error is not None else None), safe_text(description)
 
 
 def _hint(platform: Platform, error: str | None) -> str:
@@ -132,37 +132,29 @@ class PlatformFlow:
                 status_code=response.status_code,
                 error=error,
             )
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        field = self.platform.exchange.token_field if previous is None else "access_token"
-        token = body.get(field) if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            keys = sorted(body) if isinstance(body, dict) else type(body).__name__
-            raise OAuthEndpointError(f"{title} answered the {what} without a token in `{field}` ({keys})")
-        register_secret(token)
-        refresh = body.get("refresh_token")
-        expires_in = body.get("expires_in", self.platform.access_token_lifetime_seconds)
-        installation = body.get("installation")
-        # Teamwork's answer names the API host of the installation [seed: "apiEndPoint"]; keep it with the token.
-        api_endpoint = installation.get("apiEndPoint") if isinstance(installation, dict) else None
+        token_url = self.platform.token_url(client_id, self.endpoint_base_url)
+        body, problem = read_json(response.content)
+        if problem is not None:
+            raise OAuthEndpointError(
+                f"{title} answered the {what} with {response.status_code} and {problem}: no token to keep."
+            )
+        answer = read_token_answer(
+            body,
+            token_field=self.platform.exchange.token_field if previous is None else "access_token",
+            default_lifetime=self.platform.access_token_lifetime_seconds,
+            token_type_optional=self.platform.name in assumptions.TOKEN_TYPE_OPTIONAL,
+        )
         check_url = self.api_check_url
-        return TokenSet(
-            access_token=token,
-            refresh_token=refresh
-            if isinstance(refresh, str) and refresh
-            else (previous.refresh_token if previous else None),
-            token_type=str(body.get("token_type") or "Bearer"),
-            scope=str(body.get("scope") or (previous.scope if previous else "")),
-            expires_in=int(expires_in) if isinstance(expires_in, int | float) else None,
-            obtained_at=datetime.now(UTC),
+        # Teamwork's answer names the API host of the installation [seed: "apiEndPoint"]; keep it with the token.
+        return TokenSet.from_answer(
+            answer,
+            what=what,
             client_id=client_id,
-            token_url=self.platform.token_url(client_id, self.endpoint_base_url),
-            api_base_url=api_endpoint if isinstance(api_endpoint, str) and api_endpoint else _origin(check_url),
+            token_url=token_url,
+            api_base_url=answer.api_endpoint or _origin(check_url),
             platform=self.platform.name,
             api_check_url=check_url,
-            id_token=body.get("id_token") if isinstance(body.get("id_token"), str) else None,
+            previous=previous,
         )
 
     def exchange_code(
@@ -222,7 +214,10 @@ class PlatformFlow:
         )
         if request is None:
             return Check(name, None, f"not checked: {verification.reason}")
-        response = self._send(http, request)
+        try:
+            response = self._send(http, request)
+        except OAuthEndpointError as exc:  # one check fails; verify goes on with the others
+            return Check(name, False, str(exc))
         verdict = verification.verdict(response.status_code, response.content)
         if verdict.verdict == "live":
             return Check(
@@ -232,7 +227,8 @@ class PlatformFlow:
             return Check(
                 name,
                 False,
-                f"{self.platform.title} answered {response.status_code} {verdict.error}: the {verdict.field} is wrong. "
+                f"{self.platform.title} answered {response.status_code} {safe_text(verdict.error, limit=80)}: the "
+                f"{verdict.field} is wrong. "
                 f"{_hint(self.platform, verdict.error)}",
             )
         return Check(name, None, f"could not tell: {self.platform.title} answered {response.status_code}")
@@ -240,6 +236,8 @@ class PlatformFlow:
     def check_token(self, http: httpx.Client, tokens: TokenSet) -> Check:
         """Does the platform's API accept the token? (``assumptions.API_CHECKS``.)"""
         name = "access token"
+        if tokens.problem is not None:
+            return Check(name, False, f"not sent: {tokens.problem}. Run login again.")
         url = tokens.api_check_url or self.api_check_url
         try:
             response = http.get(url, headers={"Authorization": f"Bearer {tokens.access_token}"})

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from kustomer_provider.oauth import main
+from kustomer_provider.platforms import get_platform
 from kustomer_provider.simulator import SimulatorProcess
 from tests.support.oauth_helper import TIMEOUT, call_api, loopback_uri
 
@@ -31,10 +32,15 @@ SCOPES = {"teamwork": [], "komerza": ["stores.view"], "apaleo": ["openid", "offl
 HTTPS_REDIRECT = "https://app.example.com/apaleo/callback"
 
 
-def run(args: list[str], env: dict[str, str] | None = None, visited: list[str] | None = None) -> tuple[int, str, str]:
+def run(
+    args: list[str],
+    env: dict[str, str] | None = None,
+    visited: list[str] | None = None,
+    pages: list[str] | None = None,
+) -> tuple[int, str, str]:
     """The helper in-process. Its 'browser' opens the authorize URL (the simulator consents at once) and follows
-    the redirect to this machine's listener; a redirect elsewhere (an https app) is where the browser lands, and
-    its address is what the user pastes on stdin."""
+    the redirect to this machine's listener (its page kept in ``pages``); a redirect elsewhere (an https app) is
+    where the browser lands, and its address is what the user pastes on stdin."""
     stdin = io.StringIO()
 
     def browser(url: str) -> bool:
@@ -46,6 +52,8 @@ def run(args: list[str], env: dict[str, str] | None = None, visited: list[str] |
         if landed.startswith("http://127.0.0.1:"):
             page = httpx.get(landed, timeout=TIMEOUT)
             assert page.status_code == 200 and "Authorized" in page.text, page.text
+            if pages is not None:
+                pages.append(page.text)
         else:
             stdin.write(landed + "\n")
             stdin.seek(0)
@@ -70,7 +78,10 @@ def login(
     args = ["login", "--platform", platform, "--base-url", sim.url, "--client-id", app["client_id"]]
     args += ["--redirect-uri", redirect, "--token-file", str(token_file), "--timeout", "10", *extra]
     visited: list[str] = []
-    status, out, err = run(args, {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, visited)
+    pages: list[str] = []
+    status, out, err = run(args, {"KUSTOMER_CLIENT_SECRET": app["client_secret"]}, visited, pages)
+    title = get_platform(platform).title
+    assert all(f"{title} authorized the app" in page and "Kustomer" not in page for page in pages), pages
     return status, out, err, visited
 
 
@@ -187,6 +198,10 @@ def test_verify_tells_a_live_secret_from_a_rotated_one(
     line = next(line for line in out.splitlines() if "client secret" in line)
     assert line.startswith("FAIL") and "client_secret is wrong" in line  # apaleo: "client_id or client_secret"
     assert app["client_secret"] not in out + err
+    # The platform's name is not taken for a secret ("client secret: [REDACTED] answered 401" before).
+    assert (
+        line.startswith(f"FAIL  client secret: {get_platform(platform).title} answered 4") and "[REDACTED]" not in line
+    )
 
 
 def test_verify_says_teamwork_cannot_be_checked_and_a_bad_token_fails(

@@ -35,7 +35,7 @@ def test_token_file_errors_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(OAuthInputError, match=r"No token file at .* login"):
         read_token_file(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text('{"access_token": 1}')
-    with pytest.raises(OAuthInputError, match="not a token file written by this helper"):
+    with pytest.raises(OAuthInputError, match=r"`access_token` is 1, not a string\. Fix it, or run login"):
         read_token_file(tmp_path / "bad.json")
     assert tokens().expired(datetime(2026, 1, 2, 0, 0, 1, tzinfo=UTC))
     assert not tokens().expired(datetime(2026, 1, 1, 12, tzinfo=UTC))
