@@ -128,8 +128,8 @@ def _existing_version(
     if claim.kind in ("own", "handed_over") and claim.same_definition:
         whose = "this resource registered it" if claim.kind == "own" else "take_over_from names its owner"
         pulumi.log.info(
-            f"Taking over {safe_text(existing.id)}: {whose} (owner marker {claim.marker!r}) with exactly this definition, "
-            "in a run whose state was not saved (an interrupted `pulumi up`) or before a `pulumi destroy`. "
+            f"Taking over {safe_text(existing.id)}: {whose} (owner marker {claim.marker!r}) with exactly this "
+            "definition, in a run whose state was not saved (an interrupted `pulumi up`) or before a `pulumi destroy`. "
             "Nothing new is registered."
         )
         return existing, ""
