@@ -167,7 +167,10 @@ def assert_shown_safely(out: str, err: str, secrets: list[str]) -> None:
 
 
 def run(
-    argv: list[str], handler: Callable[[httpx.Request], httpx.Response], browser: Any = None
+    argv: list[str],
+    handler: Callable[[httpx.Request], httpx.Response],
+    browser: Any = None,
+    stdin: io.StringIO | None = None,
 ) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(
@@ -177,16 +180,25 @@ def run(
         stderr=err,
         transport=httpx.MockTransport(handler),
         open_browser=browser or (lambda url: False),
+        stdin=stdin,
     )
     return status, out.getvalue(), err.getvalue()
 
 
-def approving_browser(before: list[str] | None = None, pages: list[httpx.Response] | None = None) -> Any:
-    """A browser that first sends the ``before`` queries to the redirect URI, then the real answer with the code."""
+def approving_browser(
+    before: list[str] | None = None, pages: list[httpx.Response] | None = None, paste_into: io.StringIO | None = None
+) -> Any:
+    """A browser that first sends the ``before`` queries to the redirect URI, then the real answer with the code;
+    with ``paste_into`` (a redirect URI that is no listener here: apaleo's https one), the user pastes the address
+    the browser landed on instead."""
 
     def browser(url: str) -> bool:
         query = parse_qs(urlsplit(url).query)
         redirect, state = query["redirect_uri"][0], query["state"][0]
+        if paste_into is not None:
+            paste_into.write(f"{redirect}?code={CODE}&state={quote(state)}\n")
+            paste_into.seek(0)
+            return True
         for raw in before or []:
             answered = BROWSER.get(f"{redirect}?{raw}")
             if pages is not None:
@@ -228,8 +240,11 @@ def test_any_token_answer_to_a_login_is_kept_or_refused_clearly(
     with tempfile.TemporaryDirectory() as home:
         token_file = Path(home) / "t.json"
         argv = ["login", *PLATFORM_LOGINS[platform], "--client-id", CLIENT_ID, "--timeout", "10"]
-        argv += ["--redirect-uri", "http://127.0.0.1:0/callback", "--token-file", str(token_file)]
-        status, out, err = run(argv, token_endpoint, approving_browser())
+        # apaleo takes https redirect URIs only [seed]: its login is the paste path.
+        redirect = "https://app.example.com/callback" if platform == "apaleo" else "http://127.0.0.1:0/callback"
+        argv += ["--redirect-uri", redirect, "--token-file", str(token_file)]
+        stdin = io.StringIO() if platform == "apaleo" else None
+        status, out, err = run(argv, token_endpoint, approving_browser(paste_into=stdin), stdin)
         spent = 200 <= status_code < 300 and len(body) <= MAX_ANSWER_BYTES  # a bigger answer is not read at all
         fields = parsed if isinstance(parsed, dict) and spent else {}
         access = fields.get(token_field) if is_token(fields.get(token_field)) else None

@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -96,17 +96,28 @@ def test_an_answer_that_is_not_an_object_holds_no_token(body: Any) -> None:
 
 
 def login(tmp_path: Path, answer: httpx.Response, *platform: str) -> tuple[int, str, str, Path]:
-    """``login`` with a browser that approves at once, against a token endpoint answering ``answer``."""
+    """``login`` with a browser that approves at once, against a token endpoint answering ``answer``.
+
+    apaleo takes https redirect URIs only: its login runs the paste path, the browser's landing address pasted
+    on stdin; the others listen on loopback."""
     token_file = tmp_path / "t.json"
+    paste = "apaleo" in platform
+    redirect = "https://app.example.com/callback" if paste else "http://127.0.0.1:0/callback"
+    stdin = io.StringIO()
 
     def browser(url: str) -> bool:
         query = parse_qs(urlsplit(url).query)
-        BROWSER.get(query["redirect_uri"][0], params={"code": "answers-code-1", "state": query["state"][0]})
+        answer = {"code": "answers-code-1", "state": query["state"][0]}
+        if paste:
+            stdin.write(f"{query['redirect_uri'][0]}?{urlencode(answer)}\n")
+            stdin.seek(0)
+        else:
+            BROWSER.get(query["redirect_uri"][0], params=answer)
         return True
 
     out, err = io.StringIO(), io.StringIO()
     flags = list(platform) or ["--org", "acme"]
-    argv = ["login", *flags, "--client-id", "cid", "--redirect-uri", "http://127.0.0.1:0/callback", "--timeout", "10"]
+    argv = ["login", *flags, "--client-id", "cid", "--redirect-uri", redirect, "--timeout", "10"]
     status = main(
         [*argv, "--token-file", str(token_file)],
         environ={"KUSTOMER_CLIENT_SECRET": SECRET},
@@ -114,6 +125,7 @@ def login(tmp_path: Path, answer: httpx.Response, *platform: str) -> tuple[int, 
         stderr=err,
         transport=httpx.MockTransport(lambda request: answer),
         open_browser=browser,
+        stdin=stdin,
     )
     return status, out.getvalue(), err.getvalue(), token_file
 
