@@ -41,7 +41,7 @@ def error_block(result: Result, name: str = "") -> str:
 #: A frame line of a Python traceback, as the hosts print it.
 FRAME: Final = 'File "'
 #: The most lines an anticipated failure takes (a message, the config keys it lists, the fix).
-FEW_LINES: Final = 6
+FEW_LINES: Final = 3
 
 
 def failure_message(result: Result, name: str = "") -> str:
