@@ -63,7 +63,7 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
     #: ``__provider`` (this object: a reference to its class, nothing secret) stays plaintext in the state; the
     #: SDK would still encrypt it if a secret Output were ever captured in it. The SDK's default encrypts it always.
     serialize_as_secret_always = False
-    #: The outputs the resource class always marks secret (its ``additional_secret_outputs``): declared here once.
+    #: The outputs the resource class always marks secret: the constant it passes as ``additional_secret_outputs``.
     secret_outputs: ClassVar[tuple[str, ...]] = ()
     #: The inputs that hold a secret: the secret outputs that are inputs too (derived from the two declarations).
     #: Their check failures are reported under property ``""`` (:meth:`check_failure`).
