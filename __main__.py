@@ -23,24 +23,28 @@ from kustomer_provider import (
     RegisteredOAuthClient,
 )
 from kustomer_provider.connection import oauth_endpoints, resolve_endpoint
+from kustomer_provider.program_errors import stack_config_errors
 from kustomer_provider.stack_config import load_apps, load_registered_clients
 
 config = pulumi.Config("kustomer")
 
-if config.get("apiKey") and not pulumi.runtime.is_config_secret("kustomer:apiKey"):
-    raise KustomerConfigError(
-        "kustomer:apiKey is stored in plaintext in the stack file. Store it encrypted: "
-        "`pulumi config set --secret kustomer:apiKey <key>`."
+# The stack config is judged before any resource is declared; a problem is told as its message alone (a
+# pulumi.RunError), not as a traceback.
+with stack_config_errors():
+    if config.get("apiKey") and not pulumi.runtime.is_config_secret("kustomer:apiKey"):
+        raise KustomerConfigError(
+            "kustomer:apiKey is stored in plaintext in the stack file. Store it encrypted: "
+            "`pulumi config set --secret kustomer:apiKey <key>`.",
+            key="kustomer:apiKey",
+        )
+    org_name, base_url = resolve_endpoint(lambda key: config.get(key.removeprefix("kustomer:")))
+    endpoints = oauth_endpoints(org_name, base_url)
+    apps = load_apps(config.get_object)
+    # Each client's secret: the kustomer:* secret config key its item names (a plaintext one is refused).
+    registered = load_registered_clients(
+        config.get_object,
+        lambda key: (config.get(key.removeprefix("kustomer:")), pulumi.runtime.is_config_secret(key)),
     )
-
-org_name, base_url = resolve_endpoint(lambda key: config.get(key.removeprefix("kustomer:")))
-endpoints = oauth_endpoints(org_name, base_url)
-apps = load_apps(config.get_object)
-# Each client's secret: the kustomer:* secret config key its item names (a plaintext one is refused).
-registered = load_registered_clients(
-    config.get_object,
-    lambda key: (config.get(key.removeprefix("kustomer:")), pulumi.runtime.is_config_secret(key)),
-)  # judged before any resource is declared
 
 declared: list[KustomerPrivateApp] = [
     KustomerPrivateApp(

@@ -217,6 +217,8 @@ def _check_minted(client: KustomerClient, app_name: str, client_id: str, secret:
 class AppSecretProvider(KustomerResourceProvider[AppSecretInputs]):
     """The dynamic provider of :class:`KustomerAppSecret`. Holds no state: see ``resource_provider``."""
 
+    secret_outputs = SECRET_OUTPUTS  # none of them an input
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # A value not known yet (a preview, while the app itself changes) may well turn out unchanged: show
         # an update and let the real run, where every input is known, decide whether to mint.

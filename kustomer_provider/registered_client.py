@@ -257,6 +257,7 @@ class RegisteredClientProvider(KustomerResourceProvider[RegisteredClientInputs])
     """The dynamic provider of :class:`RegisteredOAuthClient`. Holds no state (it is pickled into the state)."""
 
     talks_to_kustomer = False  # it calls the platform's token endpoint only, with no Kustomer connection
+    secret_outputs = SECRET_OUTPUTS  # an input too: its check failures never name it as a property (the base class)
 
     def configure(self, req: Any) -> None:
         host_errors.install()

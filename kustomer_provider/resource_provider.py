@@ -17,6 +17,7 @@ docs/state.md).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Generic, TypeVar, cast, get_args, get_origin
@@ -31,6 +32,8 @@ from .preview_values import is_unknown
 __all__ = ["InputChanges", "KustomerResourceProvider", "resource_properties"]
 
 PROVIDER_KEY: Final = "__provider"
+#: Where an input path goes below its input (``client_secret[0]``, ``definition.roles``).
+_SUBPATH: Final = re.compile(r"[.\[]")
 InputsT = TypeVar("InputsT", bound=InputModel)
 
 # In the Pulumi host, a provider class loads (unpickled from the state) before its first call: from then on a
@@ -60,12 +63,19 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
     #: ``__provider`` (this object: a reference to its class, nothing secret) stays plaintext in the state; the
     #: SDK would still encrypt it if a secret Output were ever captured in it. The SDK's default encrypts it always.
     serialize_as_secret_always = False
+    #: The outputs the resource class always marks secret: the constant it passes as ``additional_secret_outputs``.
+    secret_outputs: ClassVar[tuple[str, ...]] = ()
+    #: The inputs that hold a secret: the secret outputs that are inputs too (derived from the two declarations).
+    #: Their check failures are reported under property ``""`` (:meth:`check_failure`).
+    secret_inputs: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for base in getattr(cls, "__orig_bases__", ()):
             if get_origin(base) is KustomerResourceProvider:
                 (cls.inputs_model,) = get_args(base)
+        if hasattr(cls, "inputs_model"):
+            cls.secret_inputs = frozenset(cls.secret_outputs) & frozenset(cls.inputs_model.model_fields)
 
     # -- configure -----------------------------------------------------------------------------------------
 
@@ -131,7 +141,18 @@ class KustomerResourceProvider(ResourceProvider, Generic[InputsT]):
         if self.talks_to_kustomer:
             failures += provider_process.connection_failures()  # no key or org: fail the preview, not the up
         inputs = {k: v for k, v in normalize_inputs(self.inputs_model, news).items() if k != PROVIDER_KEY}
-        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+        return CheckResult(inputs, [self.check_failure(f) for f in failures])
+
+    @classmethod
+    def check_failure(cls, failure: InputFailure) -> CheckFailure:
+        """``failure`` as the engine is told it. One about a secret input goes under property ``""``, its path
+        leading the reason: the engine prints the value of the input a failure names with Go's ``%v``, which
+        shows a secret's plaintext (``issueCheckFailures`` in ``pkg/resource/deploy/step_generator.go``), and of
+        a failure of the resource as a whole it prints no value."""
+        if _SUBPATH.split(failure.property, maxsplit=1)[0] not in cls.secret_inputs:
+            return CheckFailure(failure.property, failure.reason)
+        leads = failure.reason.startswith(failure.property)
+        return CheckFailure("", failure.reason if leads else f"{failure.property}: {failure.reason}")
 
     def rule_failures(self, olds: Mapping[str, Any], inputs: InputsT, news: Mapping[str, Any]) -> list[InputFailure]:
         """The resource's own rules over valid inputs (a version bump, a rotation due): none by default."""

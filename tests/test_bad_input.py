@@ -24,7 +24,7 @@ from kustomer_provider.stack_config import load_apps
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
-from tests.support.rendering import failure_message
+from tests.support.rendering import assert_program_refusal, failure_message
 
 ORG_HEX = "0123456789abcdef01234567"
 APP = {"app": "good_app", "version": "1.0.0", "title": "Good", "redirect_uris": ["https://example.com/cb"]}
@@ -321,9 +321,11 @@ def test_plaintext_api_key_in_the_stack_is_refused(make_engine: EngineFactory, s
     simulator.reset_stats()
     engine = make_engine({**dev_stack_config(), "kustomer:apiKey": simulator.api_key}, secret_config={})
     result = engine.up(check=False)
-    message = failure_message(result)  # the program's refusal, under the stack
+    message = failure_message(result)  # the program's refusal, under the stack: the message alone
     assert message.startswith("kustomer:apiKey is stored in plaintext in the stack file.")
     assert "`pulumi config set --secret kustomer:apiKey <key>`" in message
+    assert_program_refusal(result)
+    assert simulator.api_key not in result.rendered
     assert simulator.stats()["requests"] == {}
 
 
@@ -367,8 +369,7 @@ def test_a_nan_in_the_stack_files_definition_is_refused_before_any_request(
     simulator.reset_stats()
     result = make_engine({"kustomer:apps": apps}).up(check=False)
     assert not result.ok
-    message = failure_message(result)  # the program's refusal, under the stack
-    assert "\n  kustomer:apps[0].definition.settings.ratio: must be a finite number" in message
-    # Before the rendering, this test also asserted that no traceback was shown: under the CLI the language host
-    # prints the program's traceback before the message (issue 19, point 1 makes that go away).
+    message = failure_message(result)  # the program's refusal, under the stack: the message alone
+    assert message.startswith("Invalid stack config:\n  kustomer:apps[0].definition.settings.ratio: must be a finite")
+    assert_program_refusal(result)
     assert simulator.stats()["requests"] == {}

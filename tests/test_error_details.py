@@ -5,7 +5,8 @@ The SDK's host (``python -m pulumi.dynamic``) answers a failed Check, Diff, Crea
 arrive as its message alone (no ``Traceback``, no frames, the message on the first line); a bug keeps its
 traceback and adds a line saying whose bug it is, the version and where to report it; another package's
 provider in the same host is left as the SDK writes it. And a connection that cannot work is explained in full
-once per operation, however many resources the host's worker threads check at once.
+once per operation, however many resources the host's worker threads check at once. What the CLI makes of these
+details after an ``up`` or a ``preview``: ``tests/test_rendered_failures.py``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from kustomer_provider.registered_client import RegisteredClientProvider
 from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
 from tests.support import buggy_providers
-from tests.support.engines import EngineFactory
-from tests.support.paths import RAW_PROGRAM, REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 
 def _pickled(provider: ResourceProvider) -> str:
@@ -219,20 +219,3 @@ def test_a_missing_key_is_explained_once_however_many_checks_run_at_once(host: S
     again = host(apiKey=None)  # the next preview or up: a process of its own, explained in full again
     [(_prop, reason)] = again.check(APP_URN, {}, {**APP, "__provider": APP_PROVIDER}).failures
     assert reason.startswith(NO_KEY)
-
-
-def test_a_preview_of_three_apps_without_an_api_key_explains_it_once(
-    make_engine: EngineFactory, simulator: SimulatorProcess
-) -> None:
-    apps = [
-        {"name": f"app-{i}", "app": {"app": f"app_{i}", "version": "1.0.0", "title": f"App {i}"}, "secret": None}
-        for i in range(3)
-    ]
-    simulator.reset_stats()
-    result = make_engine({"kustomer:testApps": apps}, program=RAW_PROGRAM, secret_config={}).preview(check=False)
-    assert not result.ok
-    reasons = [reason for _urn, _prop, reason in result.check_failures]
-    assert len(reasons) == 3, result.check_failures
-    assert sum(reason.startswith(NO_KEY) for reason in reasons) == 1, reasons
-    assert reasons.count(SEE_ABOVE) == 2, reasons
-    assert simulator.stats()["requests"] == {}

@@ -26,6 +26,7 @@ from kustomer_provider.stack_config import load_apps
 from tests.support.dev_stack import APP, INSTALLS, SECRET, api, dev_apps, sim_app, token_status_for
 from tests.support.engines import EngineFactory
 from tests.support.interruption import ProviderKiller
+from tests.support.rendering import assert_program_refusal, failure_message
 
 NAME = f"{APP}_{rules.org_id_for('acme')}"
 #: The dev app's owner marker in the harness's default project and stack.
@@ -65,10 +66,16 @@ def writes_since(simulator: SimulatorProcess, since: int) -> list[tuple[str, str
     ]
 
 
-def failure_text(result: Result) -> str:
-    """What the CLI prints for a failed resource: the provider's exception, last line of its traceback."""
+def app_failure(result: Result) -> str:
+    """The message the CLI prints under the dev app when its create fails: the message alone (no traceback)."""
     assert not result.ok
-    return f"{result.error}\n{result.provider_stderr}"
+    return failure_message(result, APP)
+
+
+def program_refusal(result: Result) -> str:
+    """The program's refusal of the stack config, as the CLI prints it: the message alone, under the stack."""
+    assert_program_refusal(result)
+    return failure_message(result)
 
 
 # -- (a) an interrupted create ------------------------------------------------------------------------------
@@ -147,7 +154,7 @@ def test_an_unmarked_identical_version_is_refused_with_the_steps_that_take_it_ov
 
     refused = engine.up(check=False)
 
-    text = failure_text(refused)
+    text = app_failure(refused)
     assert "with exactly this definition but no owner marker" in text
     assert "probably this stack's own create" in text
     assert "set adoptExisting: true on this app in kustomer:apps" in text and "then set it back" in text
@@ -167,7 +174,7 @@ def test_a_version_registered_by_hand_with_another_definition_is_refused(
 ) -> None:
     register_by_hand(simulator, definition_of(dev_apps(title="Somebody else's app")))
     engine = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)})
-    text = failure_text(engine.up(check=False))
+    text = app_failure(engine.up(check=False))
     assert "with a different definition, and registered versions never change" in text
     assert "Bump `version` above 1.0.0" in text
     assert registered(simulator)["1.0.0"]["title"] == "Somebody else's app"
@@ -180,7 +187,7 @@ def test_the_same_definition_with_another_stacks_marker_is_refused_even_with_ado
     engine = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)})
     since = simulator.last_request()
 
-    text = failure_text(engine.up(check=False))
+    text = app_failure(engine.up(check=False))
 
     assert f"carries the owner marker {OTHER_STACK!r}" in text
     assert f"this resource is {MARKER!r}" in text
@@ -206,9 +213,9 @@ def test_a_second_stack_cannot_adopt_or_outbid_an_app_the_first_manages(
     second = make_engine({"kustomer:apps": dev_apps(adoptExisting=True)}, stack="staging")
     since = simulator.last_request()
 
-    adopting = failure_text(second.up(check=False))
+    adopting = app_failure(second.up(check=False))
     second.config["kustomer:apps"] = dev_apps(adoptExisting=True, version="1.0.1")
-    outbidding = failure_text(second.up(check=False))
+    outbidding = app_failure(second.up(check=False))
 
     for text in (adopting, outbidding):
         assert f"carries the owner marker {MARKER!r}" in text
@@ -304,9 +311,9 @@ def test_a_user_meta_is_kept_beside_the_marker_and_the_marker_key_is_refused(
     assert registered(simulator)["1.0.0"]["meta"] == {"team": "platform", "pulumiOwner": MARKER}
     engine.config["kustomer:apps"] = dev_apps(definition={"meta": {"pulumiOwner": OTHER_STACK}})
     refused = engine.up(check=False)
-    assert "kustomer:apps[0].definition.meta.pulumiOwner: is written by the provider" in failure_text(refused)
+    assert "kustomer:apps[0].definition.meta.pulumiOwner: is written by the provider" in program_refusal(refused)
 
 
 def test_a_marker_that_is_not_one_is_refused_naming_the_key(make_engine: EngineFactory) -> None:
     refused = make_engine({"kustomer:apps": dev_apps(takeOverFrom="staging")}).up(check=False)
-    assert "kustomer:apps[0].takeOverFrom: must be an owner marker" in failure_text(refused)
+    assert "kustomer:apps[0].takeOverFrom: must be an owner marker" in program_refusal(refused)

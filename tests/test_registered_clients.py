@@ -21,7 +21,7 @@ from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import dev_stack_config
 from tests.support.engines import EngineFactory
 from tests.support.paths import REPO_ROOT
-from tests.support.rendering import REGISTERED_CLIENT, check_failures, failure_message
+from tests.support.rendering import REGISTERED_CLIENT, assert_program_refusal, check_failures, failure_message
 
 PROGRAM = REPO_ROOT / "tests" / "programs" / "registered_clients.py"
 PLATFORMS = ("teamwork", "komerza", "apaleo")
@@ -250,7 +250,7 @@ def test_the_program_refuses_a_client_secret_stored_in_plaintext(make_engine: En
         message
     )
     assert plaintext["kustomer:apaleoClientSecret"] not in result.rendered
-    assert result.ops("create") == []  # the stack config is judged before anything is declared
+    assert_program_refusal(result)  # judged before anything is declared, told as the message alone
 
 
 def simple_spec(simulator: SimulatorProcess, client_id: str, **changes: Any) -> dict[str, Any]:
@@ -289,8 +289,10 @@ def test_an_apaleo_simple_client_is_kept_as_code_and_verified_with_a_real_token(
 
     simulator.rotate_platform_secret("apaleo", simple["client_id"])  # rotated in the dashboard
     refreshed = engine.refresh(check=False)
-    assert not refreshed.ok and "apaleo rejects the client_id or client_secret" in refreshed.error
-    assert "invalid_client" in refreshed.error and simple["client_secret"] not in refreshed.error
+    assert not refreshed.ok
+    message = failure_message(refreshed, "apaleo_simple")  # Read's error, under the client: the message alone
+    assert message.startswith("apaleo rejects the client_id or client_secret") and "invalid_client" in message
+    assert simple["client_secret"] not in refreshed.rendered
 
 
 def test_a_connect_client_declared_simple_is_refused_and_a_simple_client_takes_no_redirect_uri(
@@ -301,11 +303,15 @@ def test_a_connect_client_declared_simple_is_refused_and_a_simple_client_takes_n
     as_simple["secretKey"] = connect["secretKey"]
     refused = engine_for(make_engine, as_simple).up(check=False)
     assert not refused.ok
-    assert "apaleo rejects the client_kind" in refused.error and "unauthorized_client" in refused.error
-    assert "Set client_kind to 'connect'" in refused.error
+    message = failure_message(refused, as_simple["name"])  # the create's error, under the client
+    assert message.startswith("apaleo rejects the client_kind") and "unauthorized_client" in message
+    assert "Set client_kind to 'connect'" in message
 
     since = simulator.last_request()
     with_uri = simple_spec(simulator, "any-client", redirect_uris=["https://example.com/oauth/callback"])
     failed = engine_for(make_engine, with_uri, {"kustomer:simpleSecret": "made-up-simple-secret"}).preview(check=False)
-    assert not failed.ok and "redirect_uris" in failed.error and "client credentials grant" in failed.error
+    assert not failed.ok
+    (line,) = check_failures(failed, with_uri["name"])
+    assert line.startswith(f"error: {REGISTERED_CLIENT} resource 'apaleo_simple': property redirect_uris value ")
+    assert "client credentials grant" in line
     assert simulator.requests(since) == []  # refused by check, before any request

@@ -33,6 +33,7 @@ from tests.support.dev_clients import DEV_CLIENT_SECRETS
 from tests.support.dev_stack import token_status
 from tests.support.engines import EngineFactory
 from tests.support.paths import ONE_APP_PROGRAM
+from tests.support.rendering import failure_message
 
 #: Resource type -> the class its ``__provider`` names.
 PROVIDER_CLASSES = {
@@ -180,8 +181,9 @@ def test_renaming_an_app_without_aliases_is_refused_and_with_aliases_changes_not
     refused = engine.up(check=False)
     assert not refused.ok
     # The version carries the owner marker of the resource's old name: to the renamed resource it is another's.
-    assert "App 'crm_sync' is managed by another Pulumi resource" in refused.error
-    assert "'kustomer/dev/crm-sync'" in refused.error and "take_over_from=" in refused.error
+    message = failure_message(refused, "crm-sync-app")  # the create's error, under the renamed app
+    assert message.startswith("App 'crm_sync' is managed by another Pulumi resource")
+    assert "'kustomer/dev/crm-sync'" in message and "take_over_from=" in message
     assert sorted(stored(engine)) == ["crm-sync", "crm-sync-secret"]  # nothing deleted, nothing minted
 
     engine.config["kustomer:appAliases"] = ["crm-sync"]

@@ -15,7 +15,7 @@ from kustomer_provider.simulator import SimulatorProcess
 from tests.support.dev_stack import APP, STACKONE_CALLBACK
 from tests.support.engines import EngineFactory
 from tests.support.paths import RAW_PROGRAM
-from tests.support.rendering import PRIVATE_APP, check_failures, failure_message
+from tests.support.rendering import PRIVATE_APP, assert_program_refusal, check_failures, failure_message
 
 
 def exchange_code(app: dict, redirect_uri: str) -> dict:
@@ -154,10 +154,10 @@ def test_bad_stack_config_is_reported_by_key_path_before_any_request(
     simulator.reset_stats()
     result = make_engine({"kustomer:apps": apps}).up(check=False)
     assert not result.ok
-    message = failure_message(result)  # the program's error, under the stack
+    message = failure_message(result)  # the program's error, under the stack: the message alone
     for path in ("kustomer:apps[0].app", "kustomer:apps[0].version", "kustomer:apps[0].redirectUris[0]"):
         assert f"\n  {path}: must " in message
-    assert result.steps == []
+    assert_program_refusal(result)
     assert simulator.stats()["requests"] == {}
 
 

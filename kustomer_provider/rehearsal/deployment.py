@@ -112,6 +112,11 @@ class Deployment:
         self.diagnostics: list[Diagnostic] = []
         #: URN -> type of every resource the display has a row for, in the order it first saw them.
         self.types: dict[str, str] = {}
+        #: A create, update or delete failed (the step executor's error: the engine closes with "update failed").
+        self.step_failed = False
+        #: A Check or Diff failed, Check returned failures, or a resource had no provider: the step generator's
+        #: error, after which the engine stops with no closing error (``deploymentExecutor.Execute`` bails first).
+        self.generation_failed = False
         self._lock = threading.Lock()
         self._in_flight = 0
         self._idle = threading.Condition(self._lock)
@@ -145,12 +150,21 @@ class Deployment:
             self.diag(urn, ERROR, exc.details)
             raise StepFailed(exc) from None
 
+    def _generator_call(self, urn: str, call: Callable[[], T]) -> T:
+        """A Check or Diff, which the engine's step generator makes: its failure stops the deployment."""
+        try:
+            return self._provider_call(urn, call)
+        except StepFailed:
+            self.generation_failed = True
+            raise
+
     def _step(self, resource: ResourceState, operation: str, call: Callable[[], T]) -> T:
         """A create, update or delete: pending (and checkpointed) while the provider works on it."""
         pending = self.state.begin(resource, operation)
         try:
             return self._provider_call(resource.urn, call)
         except StepFailed:
+            self.step_failed = True
             self._checkpoint(pending)  # the operation ended (failed): no longer pending
             raise
 
@@ -225,6 +239,7 @@ class Deployment:
                 f"the rehearsal runs Python dynamic resources only: {type_} needs the resource plugin of "
                 f"'{package}', which only the Pulumi CLI can load",
             )
+            self.generation_failed = True
             raise EngineReported(f"{urn}: no provider for {type_}")
         secret_inputs = {k for k, v in inputs.items() if is_secret(v)}
         news = unwrap_secrets(inputs)
@@ -237,12 +252,13 @@ class Deployment:
                 with self._lock:
                     self.registered.add(aliased)
 
-        checked = self._provider_call(urn, lambda: self.provider.check(urn, old.inputs if old else {}, news))
+        checked = self._generator_call(urn, lambda: self.provider.check(urn, old.inputs if old else {}, news))
         if checked.failures:
             for prop, reason in checked.failures:
                 self.diag(urn, ERROR, check_failure_message(type_, urn.rsplit("::", 1)[-1], prop, reason, inputs))
             with self._lock:
                 self.failures.extend((urn, prop, reason) for prop, reason in checked.failures)
+                self.generation_failed = True
             raise CheckFailed(urn, checked.failures)
         new_inputs = checked.inputs
         secret_outputs = set(options.additional_secret_outputs) | secret_inputs
@@ -277,7 +293,7 @@ class Deployment:
             self._checkpoint(self._pending_of(goal), put=created)
             return id_, created.outputs_for_program()
 
-        diff = self._provider_call(urn, lambda: self.provider.diff(urn, old.id, old.outputs, new_inputs, old.inputs))
+        diff = self._generator_call(urn, lambda: self.provider.diff(urn, old.id, old.outputs, new_inputs, old.inputs))
         forced = urn in self.replace
         if forced or diff.replaces:
             detail = "forced" if forced else ",".join(diff.replaces)

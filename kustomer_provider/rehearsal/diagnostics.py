@@ -21,9 +21,14 @@ Modelled on the engine's source (pulumi/pulumi; the files named are where each r
   under the stack, merged into one block per stream (``mergeStreamPayloadsToSinglePayload``).
 - A program that raises is reported by the Python language host as ``Program failed with an unhandled
   exception:`` and the traceback from the program's first frame on (``pulumi-language-python-exec``,
-  ``_get_user_stacktrace``); every failed deployment ends with ``update failed`` (``preview failed`` for a
-  preview) under the stack (``reportExecResult``); a deployment over a state with pending operations starts with
-  a warning listing them (``printPendingOperationsWarning``).
+  ``_get_user_stacktrace``), then exits with the code that tells the engine it was reported (32, a bail);
+  a ``pulumi.RunError`` is printed as its message alone, and its exit code 1 makes the engine add
+  ``an unhandled error occurred: program exited with non-zero exit code: 1`` (``pulumi-language-python``'s
+  ``main.go``, ``pkg/resource/deploy/program_source.go``). A deployment whose step failed (a create, update or
+  delete) ends with ``update failed`` (``preview failed`` for a preview) under the stack (``reportExecResult``);
+  one stopped by the step generator (a failed Check or Diff, check failures) or by the program does not, since
+  ``deploymentExecutor.Execute`` returns on that bail first. A deployment over a state with pending operations
+  starts with a warning listing them (``printPendingOperationsWarning``).
 - The section (``ProgressDisplay.printDiagnostics``, ``pkg/backend/display/progress.go``): ``Diagnostics:``, then
   per resource a header ``  <type> (<name>):`` and its messages, each prefixed with its severity (``error: ``,
   ``warning: ``; none for ``info`` and ``infoerr``, ``StringifyDiag`` in ``pkg/engine/eventsink.go``), trailing
@@ -45,6 +50,7 @@ __all__ = [
     "ERROR",
     "INFO",
     "INFOERR",
+    "PROGRAM_EXITED",
     "WARNING",
     "Diagnostic",
     "check_failure_message",
@@ -61,6 +67,8 @@ INFO: Final = "info"
 INFOERR: Final = "info#err"
 #: The stream of the provider's stderr lines (the engine gives each plugin stream its own id; 0 is its own).
 PROVIDER_STDERR_STREAM: Final = 1
+#: The engine's error after a program's ``pulumi.RunError``: the language host exits 1 once it printed the message.
+PROGRAM_EXITED: Final = "an unhandled error occurred: program exited with non-zero exit code: 1"
 
 
 @dataclass(frozen=True)

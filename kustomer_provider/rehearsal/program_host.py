@@ -39,7 +39,7 @@ def main(request_path: str, result_path: str) -> int:
     from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
     from .deployment import Deployment, EngineReported, RegisterOptions
-    from .diagnostics import ERROR, program_failure_message
+    from .diagnostics import ERROR, PROGRAM_EXITED, program_failure_message
     from .provider_server import ProviderServer
     from .state import StackState
     from .values import SECRET, SIG
@@ -158,12 +158,18 @@ def main(request_path: str, result_path: str) -> int:
         # The resources the program had already registered finish theirs before the run is reported, so what
         # it reports does not depend on thread timing.
         deployment.wait_for_registrations()
-        if not deployment.failed and not isinstance(exc, EngineReported):
-            # The program itself raised: the language host reports it under the stack.
-            message = str(exc) if isinstance(exc, pulumi.RunError) else program_failure_message(user_traceback(program))
-            deployment.diag("", ERROR, message)
-        # Every failed deployment ends so (``reportExecResult``).
-        deployment.diag("", ERROR, "preview failed" if request["preview"] else "update failed")
+        program_raised = not deployment.failed and not isinstance(exc, EngineReported)
+        if program_raised and isinstance(exc, pulumi.RunError):
+            # The language host prints a RunError's message alone and exits 1, which the engine reports too.
+            deployment.diag("", ERROR, str(exc))
+            deployment.diag("", ERROR, PROGRAM_EXITED)
+        elif program_raised:
+            # Any other exception: its traceback, and an exit code that tells the engine it was reported.
+            deployment.diag("", ERROR, program_failure_message(user_traceback(program)))
+        if deployment.step_failed and not deployment.generation_failed and not program_raised:
+            # Only a failed step ends so (``reportExecResult``): the step generator's errors and the program's
+            # return from ``deploymentExecutor.Execute`` before it.
+            deployment.diag("", ERROR, "preview failed" if request["preview"] else "update failed")
     finally:
         deployment.wait_for_registrations()
         # The deployment proper: from the program's start to the last provider call (no process start-up).

@@ -155,6 +155,15 @@ def _root(path: str) -> str:
     return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
+def _input_of(failure: Any) -> str:
+    """The input a check failure is about: its property's, or, for the secret reported as the resource's problem
+    (property ``""``, so that the engine prints no value), the one whose path leads the reason."""
+    if failure.property:
+        return _root(failure.property)
+    assert failure.reason.startswith("client_secret"), failure
+    return "client_secret"
+
+
 def _config_roots(error: KustomerConfigError) -> set[str]:
     """The input each problem line of a stack config error is about (``redirectUris[1]`` -> ``redirect_uris``)."""
     roots = set()
@@ -175,10 +184,11 @@ def test_check_names_the_field_sends_nothing_and_agrees_with_the_stack_config(ne
     result = RegisteredClientProvider().check({}, news)
     failures = [f for f in result.failures if "due for rotation" not in f.reason]
     for failure in failures:
-        root = _root(failure.property)
+        root = _input_of(failure)
         assert root in INPUTS or root in news, failure
         assert failure.reason.startswith(failure.property), failure
         assert MARK not in failure.reason, "a client secret leaked into a check failure"
+        assert root != "client_secret" or failure.property == "", "the engine would print the secret's value"
 
     secret = news.get("client_secret")
     item = {to_camel(k): v for k, v in news.items() if k != "client_secret" and v is not None}
@@ -191,6 +201,6 @@ def test_check_names_the_field_sends_nothing_and_agrees_with_the_stack_config(ne
     except KustomerConfigError as exc:
         assert failures, f"the stack config refuses what Check accepts: {exc}"
         assert MARK not in str(exc), "a client secret leaked into a stack config error"
-        assert _config_roots(exc) == {_root(f.property) for f in failures}
+        assert _config_roots(exc) == {_input_of(f) for f in failures}
     else:
         assert not failures, f"Check refuses what the stack config accepts: {failures}"

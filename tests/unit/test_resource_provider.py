@@ -149,3 +149,29 @@ def test_input_defaults_are_a_fresh_copy_each_time() -> None:
     first["definition"]["roles"] = ["org.user.read"]
     again = PrivateAppProvider.input_defaults()
     assert again["redirect_uris"] == [] and again["definition"] == {}
+
+
+@pytest.mark.parametrize(("resource", "provider"), RESOURCES, ids=IDS)
+def test_the_secret_inputs_are_the_inputs_the_model_never_shows(
+    resource: type, provider: type[KustomerResourceProvider[Any]]
+) -> None:
+    """Two declarations agree: the outputs the resource marks secret that are inputs, and the model's fields kept
+    out of every repr. A secret input added to one and not the other would print its value in a check failure."""
+    hidden = {name for name, info in provider.inputs_model.model_fields.items() if not info.repr}
+    assert provider.secret_inputs == hidden
+    assert hidden <= set(provider.secret_outputs)
+
+
+def test_a_failure_on_a_secret_input_is_the_resources_problem_led_by_the_inputs_path() -> None:
+    failures = [
+        InputFailure("client_secret", "client_secret must be 72 characters"),
+        InputFailure("client_secret", "is due"),  # a reason that does not start with its path gets it
+        InputFailure("client_id", "client_id must hold only visible ASCII characters"),
+    ]
+    assert [(f.property, f.reason) for f in map(RegisteredClientProvider.check_failure, failures)] == [
+        ("", "client_secret must be 72 characters"),
+        ("", "client_secret: is due"),
+        ("client_id", "client_id must hold only visible ASCII characters"),
+    ]
+    assert RegisteredClientProvider.secret_inputs == {"client_secret"}
+    assert PrivateAppProvider.secret_inputs == AppSecretProvider.secret_inputs == frozenset()
