@@ -138,6 +138,15 @@ def _send(
         raise _Unreachable(f"could not verify: {reason}") from None
 
 
+def _undecided(platform: platforms.Platform, label: str, status: int, error: str | None, *, grant: str = "") -> str:
+    """The ``verification`` of an answer that tells neither way (logged as a warning): "could not verify: ..."."""
+    what = f"the error '{safe_text(error, limit=64)}'" if error else f"HTTP {status}"
+    to = f" to a {grant} grant" if grant else ""
+    reason = f"{platform.title}'s token endpoint answered {what}{to}, which does not tell"
+    pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
+    return f"could not verify: {reason}"
+
+
 def verify_client(
     inputs: RegisteredClientInputs,
     *,
@@ -183,10 +192,7 @@ def verify_client(
             platform=platform.name,
             field=field,
         )
-    what = f"the error '{safe_text(answer.error, limit=64)}'" if answer.error else f"HTTP {status}"
-    reason = f"{platform.title}'s token endpoint answered {what}, which does not tell"
-    pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
-    return f"could not verify: {reason}"
+    return _undecided(platform, label, status, answer.error)
 
 
 def verify_by_token(
@@ -232,10 +238,7 @@ def verify_by_token(
             platform=platform.name,
             field=field,
         )
-    what = f"the error '{safe_text(answer.error, limit=64)}'" if answer.error else f"HTTP {status}"
-    reason = f"{platform.title}'s token endpoint answered {what} to a {grant.grant_type} grant, which does not tell"
-    pulumi.log.warn(f"Could not verify the {label}: {reason}. It is kept as given; `pulumi refresh` tries again.")
-    return f"could not verify: {reason}"
+    return _undecided(platform, label, status, answer.error, grant=grant.grant_type)
 
 
 def _outputs(inputs: RegisteredClientInputs, verification: str) -> dict[str, Any]:
