@@ -147,6 +147,7 @@ class ResourceState:
             "propertyDependencies": self.property_dependencies,
             "deleteBeforeReplace": self.delete_before_replace,
             "additionalSecretOutputs": self.additional_secret_outputs,
+            "importID": self.import_id,
             "created": self.created,
             "modified": self.modified,
         }
