@@ -1,22 +1,27 @@
-"""``pulumi import`` / the ``import_`` resource option, at the gRPC level against the SDK's real provider host.
+"""``pulumi import`` / the ``import_`` resource option: at the gRPC level against the SDK's real provider host, and
+through the rehearsal's engine as the engine plays it.
 
 The engine's import step (pulumi/pulumi ``pkg/resource/deploy/step.go``, ``ImportStep.Apply``) sends Read with the
-resource's id and URN only: no ``properties`` and no ``inputs``. The Python host (``python -m pulumi.dynamic``)
+resource's id and URN only: no ``inputs`` and an empty ``properties``. The Python host (``python -m pulumi.dynamic``)
 finds the provider to call in ``__provider`` of those (it falls back to ``inputs`` when ``properties`` is empty),
-so it fails before our code runs: ``KeyError: '__provider'``, upstream's open issue pulumi/pulumi#16175. Hence
-adoption is an input (``adopt_existing``), and the inventory prints it (``--adopt``).
+so it fails before our code runs: ``KeyError: '__provider'``, upstream's open issue pulumi/pulumi#16175. A program
+that declares ``import_`` gets that traceback as the resource's error, in a preview and in an up, and the stack
+stays as it was. Hence adoption is an input (``adopt_existing``), and the inventory prints it (``--adopt``).
 
-Were an engine to send the program's inputs with the id (what the host's fallback serves), our providers read the
-app as it is in the org and return its inputs, so that the engine's Check and Diff against the program are empty
-exactly when the program declares the app as it is; a secret refuses plainly (Kustomer cannot read one back).
+Were an engine to send the program's inputs with the id (what the host's fallback serves; the rehearsal's
+``import_sends_inputs``), our providers read the app as it is in the org and return its inputs, so that the engine's
+Check and Diff against the program are empty exactly when the program declares the app as it is; a secret refuses
+plainly (Kustomer cannot read one back).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
+import pulumi.dynamic
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
@@ -25,7 +30,10 @@ from kustomer_provider.app_secret import AppSecretProvider
 from kustomer_provider.private_app import PrivateAppProvider
 from kustomer_provider.rehearsal.provider_server import ProviderError, ProviderServer
 from kustomer_provider.simulator import SimulatorProcess
+from tests.support.contract import wait_for_install
 from tests.support.dev_stack import api
+from tests.support.engines import EngineFactory
+from tests.support.paths import REPO_ROOT
 
 APP_URN = "urn:pulumi:dev::kustomer::pulumi-python:dynamic/kustomer:PrivateApp::imported"
 SECRET_URN = "urn:pulumi:dev::kustomer::pulumi-python:dynamic/kustomer:AppSecret::imported-secret"
@@ -135,3 +143,113 @@ def test_a_refresh_still_returns_no_inputs(provider: ProviderServer, made_by_han
     # A refresh sends the stored outputs: the read keeps the inputs as they are (none returned).
     _, refreshed, refreshed_inputs = provider.read(APP_URN, id_, outputs, inputs)
     assert refreshed_inputs is None and refreshed["app_version_id"] == outputs["app_version_id"]
+
+
+# -- through the engine: a program with ``import_`` ----------------------------------------------------------------
+
+IMPORT_PROGRAM = REPO_ROOT / "tests" / "programs" / "imported_app.py"
+HOST = str(Path(pulumi.dynamic.__file__).with_name("__main__.py"))
+ENGINE_URN = "urn:pulumi:dev::kustomer::pulumi-python:dynamic/kustomer:PrivateApp::imported"
+
+
+@pytest.fixture
+def installed_by_hand(made_by_hand: str, simulator: SimulatorProcess) -> str:
+    """The app made by hand, its install of 1.2.0 final, so that what an import reads does not depend on timing."""
+    with api(simulator) as http:
+        assert wait_for_install(http, made_by_hand, "1.2.0", timeout=60)["status"] == "installed"
+    return made_by_hand
+
+
+def assert_host_key_error(block: str, first_line: str) -> None:
+    """``block`` is ``first_line`` and the host's traceback of Read failing in ``get_provider`` on ``__provider``."""
+    lines = block.split("\n")
+    assert lines[0] == first_line, block
+    assert any(line.startswith(f'  File "{HOST}", line ') and line.endswith(", in Read") for line in lines), block
+    assert any(line.startswith(f'  File "{HOST}", line ') and line.endswith(", in get_provider") for line in lines)
+    assert "providerStr = props[PROVIDER_KEY]" in [line.strip() for line in lines], block
+    assert lines[-1] == "KeyError: '__provider'", block
+    assert "kustomer_provider" not in block  # none of our code ran
+
+
+def test_an_up_with_import_shows_the_hosts_key_error_and_changes_nothing(
+    make_engine: EngineFactory, installed_by_hand: str, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine({"kustomer:importId": installed_by_hand}, program=IMPORT_PROGRAM)
+    since = simulator.last_request()
+    result = engine.up(check=False)
+    assert not result.ok
+    assert result.steps == [(ENGINE_URN, "import", "")]
+    assert [d.severity for d in result.diagnostics_for("imported")] == ["error"]  # the one error, nothing else
+    assert_host_key_error(result.rendered_for("imported"), "error: Traceback (most recent call last):")
+    section = result.rendered.split("\n")
+    assert section[:5] == [
+        "Diagnostics:",
+        "  pulumi:pulumi:Stack (kustomer-dev):",
+        "    error: update failed",
+        "",
+        "  pulumi-python:dynamic/kustomer:PrivateApp (imported):",
+    ]
+    assert result.provider_calls.get("Read") == 1 and not {"Check", "Create", "Update"} & set(result.provider_calls)
+    assert simulator.requests(since) == []  # the org was neither read nor written
+    state = engine.state
+    assert list(state) == [] and state.pending_operations == []  # no such resource, no import left pending
+
+
+def test_a_preview_with_import_fails_the_same_way(
+    make_engine: EngineFactory, installed_by_hand: str, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine({"kustomer:importId": installed_by_hand}, program=IMPORT_PROGRAM)
+    since = simulator.last_request()
+    result = engine.preview(check=False)
+    assert not result.ok and result.steps == [(ENGINE_URN, "import", "")]
+    # A preview reads too (ImportStep.Apply does not look at DryRun), and words a failed step its own way.
+    assert_host_key_error(result.rendered_for("imported"), "error: Preview failed: Traceback (most recent call last):")
+    assert result.rendered_for("") == "error: preview failed"
+    assert simulator.requests(since) == []
+    assert not engine.state_path.exists()
+
+
+def test_were_the_programs_inputs_sent_the_import_takes_the_app_and_the_next_up_changes_nothing(
+    make_engine: EngineFactory, installed_by_hand: str, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine({"kustomer:importId": installed_by_hand}, program=IMPORT_PROGRAM, import_sends_inputs=True)
+    with api(simulator) as http:
+        listed = http.get("/v1/apps/available").json()["data"]
+    client_id = next(a["attributes"]["clientId"] for a in listed if a["attributes"]["name"] == installed_by_hand)
+    since = simulator.last_request()
+    first = engine.up()
+    # The import, then Check and Diff against what it read: equal, so no update and no same step.
+    assert first.steps == [(ENGINE_URN, "import", "")]
+    assert first.provider_calls.get("Read") == 1 and not {"Create", "Update"} & set(first.provider_calls)
+    assert first.outputs == {"app_name": installed_by_hand, "client_id": client_id, "installed_version": "1.2.0"}
+    assert {e["method"] for e in simulator.requests(since)} == {"GET"}  # read, nothing written
+    resource = engine.state.by_name("imported")
+    assert resource.id == installed_by_hand and resource.import_id == installed_by_hand
+    assert resource.outputs["app_version_id"] == f"{installed_by_hand}-1.2.0"
+    assert '"importID": "' + installed_by_hand + '"' in engine.state.raw_text()  # as `pulumi stack export` has it
+
+    since = simulator.last_request()
+    second = engine.up()
+    # The state's importID is the program's import_: no second import, a same step, no provider write.
+    assert second.steps == [(ENGINE_URN, "same", "")]
+    assert not {"Read", "Create", "Update"} & set(second.provider_calls)
+    assert second.outputs == first.outputs
+    assert [e for e in simulator.requests(since) if e["method"] != "GET"] == []
+
+
+def test_were_the_programs_inputs_sent_a_program_that_differs_is_refused_by_check_after_the_import(
+    make_engine: EngineFactory, installed_by_hand: str, simulator: SimulatorProcess
+) -> None:
+    engine = make_engine(
+        {"kustomer:importId": installed_by_hand, "kustomer:importTitle": "Another title"},
+        program=IMPORT_PROGRAM,
+        import_sends_inputs=True,
+    )
+    since = simulator.last_request()
+    result = engine.up(check=False)
+    assert not result.ok and result.steps == [(ENGINE_URN, "import", "")]
+    # The program changes the definition of 1.2.0: our Check asks for a higher version, before any write.
+    assert [(prop, "bump" in reason) for _, prop, reason in result.check_failures] == [("version", True)]
+    assert {e["method"] for e in simulator.requests(since)} == {"GET"}
+    # The import step had succeeded: as the engine's, it stays in the state, and the next up starts from it.
+    assert engine.state.by_name("imported").inputs["title"] == "Imported"

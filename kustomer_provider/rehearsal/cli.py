@@ -38,7 +38,7 @@ LABEL = "a rehearsal without the Pulumi CLI"
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 PROGRAM_FAILED = "Program failed with an unhandled exception:\n"
 #: What a step is called in the summary (the CLI's word for a step that changed nothing is "unchanged").
-STEP_WORDS = {"same": "unchanged", "gone": "gone"}
+STEP_WORDS = {"same": "unchanged", "gone": "gone", "import": "imported"}
 
 
 def _assignment(text: str) -> tuple[str, str]:

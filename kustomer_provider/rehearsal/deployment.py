@@ -5,7 +5,10 @@ Pulumi engine would make, in its order, the state it would keep, and the diagnos
   inputs, old inputs) and then Update, a replacement (Create the new, Delete the old at the end of the
   deployment; Delete first when delete-before-replace is asked), or nothing. Resources the program no
   longer declares are deleted at the end, dependents first.
-- preview: Check and Diff only; nothing is created, updated or deleted.
+- import (the ``import_`` resource option, a RegisterResource with ``importId``, on a resource the state does not
+  hold): the engine's import step, Read with the id alone, then Check and Diff against what it read, as for any
+  resource; see :meth:`Deployment._import`.
+- preview: Check and Diff only; nothing is created, updated or deleted (an import reads, as the engine's does).
 - replace (``pulumi up --replace <urn>``, ``pulumi state taint``): the named resources are replaced
   whatever Diff says.
 - refresh: Read each resource; an empty id removes it from the state.
@@ -31,6 +34,7 @@ from .diagnostics import (
     WARNING,
     Diagnostic,
     check_failure_message,
+    go_value,
     pending_operations_warning,
 )
 from .provider_server import ProviderError, ProviderServer
@@ -57,6 +61,8 @@ class RegisterOptions:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     #: URNs the resource had before (its ``aliases``): a state entry under one of them is this resource's.
     aliases: list[str] = field(default_factory=list)
+    #: The ``import_`` option (``importId``): the id of an existing object to take into the state by reading it.
+    import_id: str = ""
 
 
 @dataclass
@@ -88,6 +94,11 @@ class StepFailed(EngineReported):
         super().__init__(str(error))
 
 
+def _redacted(value: Any, secret: bool) -> str:
+    """``PropertyValue.RedactSecrets()``: the value as ``String()`` prints it, a secret as ``{[secret]}``."""
+    return "{[secret]}" if secret else go_value(value)
+
+
 class Deployment:
     """One engine operation over one provider process and one stack state."""
 
@@ -99,12 +110,16 @@ class Deployment:
         preview: bool = False,
         replace: Iterable[str] = (),
         parallel: int = 4,
+        import_sends_inputs: bool = False,
     ) -> None:
+        """``import_sends_inputs``: the import step's Read carries the program's inputs, which no Pulumi engine
+        does today (see :meth:`_import`); for tests of the day pulumi/pulumi#16175 is fixed that way."""
         self.provider = provider
         self.state = state
         self.preview = preview
         self.replace = set(replace)
         self.parallel = parallel
+        self.import_sends_inputs = import_sends_inputs
         self.steps: list[Step] = []
         self.failures: list[tuple[str, str, str]] = []
         self.registered: set[str] = set()
@@ -141,13 +156,14 @@ class Deployment:
         with self._lock:
             self.diagnostics.append(Diagnostic(urn, severity, message))
 
-    def _provider_call(self, urn: str, call: Callable[[], T]) -> T:
+    def _provider_call(self, urn: str, call: Callable[[], T], *, step: bool = False) -> T:
         """A provider call whose failure is reported as the engine reports it: ``error: <details>`` under the
-        resource, the details verbatim (``deploymentExecutor.reportError``, ``OnResourceStepPost``)."""
+        resource, the details verbatim (``deploymentExecutor.reportError``, ``OnResourceStepPost``). ``step``: the
+        call is a step's, whose failure a preview words as a step's (:meth:`_step_failure`)."""
         try:
             return call()
         except ProviderError as exc:
-            self.diag(urn, ERROR, exc.details)
+            self.diag(urn, ERROR, self._step_failure(exc.details) if step else exc.details)
             raise StepFailed(exc) from None
 
     def _generator_call(self, urn: str, call: Callable[[], T]) -> T:
@@ -157,6 +173,13 @@ class Deployment:
         except StepFailed:
             self.generation_failed = True
             raise
+
+    def _step_failure(self, message: str) -> str:
+        """A failed step as the engine reports it: the error as it is in an update (``updateActions.
+        OnResourceStepPost``, ``diag.GetResourceOperationFailedError``, ``"%v"``), after ``Preview failed: `` in a
+        preview (``previewActions.OnResourceStepPost``, ``diag.GetPreviewFailedError``), both in
+        ``pkg/engine/update.go``. Only an import step runs a provider call in a preview."""
+        return f"Preview failed: {message}" if self.preview else message
 
     def _step(self, resource: ResourceState, operation: str, call: Callable[[], T]) -> T:
         """A create, update or delete: pending (and checkpointed) while the provider works on it."""
@@ -252,6 +275,46 @@ class Deployment:
                 with self._lock:
                     self.registered.add(aliased)
 
+        def resource(
+            id_: str, inputs: dict[str, Any], outputs: dict[str, Any], created: str | None, secret_in: set[str]
+        ) -> ResourceState:
+            now = timestamp()
+            return ResourceState(
+                urn=urn,
+                type=type_,
+                id=id_,
+                inputs=inputs,
+                outputs=outputs,
+                secret_inputs=secret_in,
+                secret_outputs=set(options.additional_secret_outputs) | secret_in,
+                dependencies=list(options.dependencies),
+                delete_before_replace=options.delete_before_replace,
+                parent=options.parent,
+                provider=self.state.provider_urn,
+                additional_secret_outputs=sorted(options.additional_secret_outputs),
+                property_dependencies=options.property_dependencies,
+                # The goal's id, in every state built from the goal (``ImportID: goal.ID``, ``generateSteps``).
+                import_id=options.import_id,
+                created=created or now,
+                modified=now,
+            )
+
+        # An import when the program names an id the state's entry was not imported with (``isImport`` in
+        # ``stepGenerator.generateSteps``, pkg/resource/deploy/step_generator.go).
+        imported = bool(options.import_id) and (old is None or (old.import_id or old.id) != options.import_id)
+        if imported:
+            if old is not None:
+                # The engine would import and then replace the entry it holds (``NewImportReplacementStep``).
+                self.diag(
+                    urn,
+                    ERROR,
+                    f"the rehearsal does not play an import over a resource the state holds ({old.id}): remove "
+                    "`import_` or the state's entry",
+                )
+                self.generation_failed = True
+                raise EngineReported(f"{urn}: import-replacement")
+            old = self._import(urn, news, secret_inputs, options.import_id, resource)
+
         checked = self._generator_call(urn, lambda: self.provider.check(urn, old.inputs if old else {}, news))
         if checked.failures:
             for prop, reason in checked.failures:
@@ -261,41 +324,40 @@ class Deployment:
                 self.generation_failed = True
             raise CheckFailed(urn, checked.failures)
         new_inputs = checked.inputs
-        secret_outputs = set(options.additional_secret_outputs) | secret_inputs
 
-        def resource(id_: str, outputs: dict[str, Any], created: str | None) -> ResourceState:
-            now = timestamp()
-            return ResourceState(
-                urn=urn,
-                type=type_,
-                id=id_,
-                inputs=new_inputs,
-                outputs=outputs,
-                secret_inputs=secret_inputs,
-                secret_outputs=secret_outputs,
-                dependencies=list(options.dependencies),
-                delete_before_replace=options.delete_before_replace,
-                parent=options.parent,
-                provider=self.state.provider_urn,
-                additional_secret_outputs=sorted(options.additional_secret_outputs),
-                property_dependencies=options.property_dependencies,
-                created=created or now,
-                modified=now,
-            )
+        def goal_state(id_: str, outputs: dict[str, Any], created: str | None) -> ResourceState:
+            return resource(id_, new_inputs, outputs, created, secret_inputs)
 
         if old is None:
             self._record(urn, "create")
             if self.preview:
                 return UNKNOWN, new_inputs
-            goal = resource("", {}, None)
+            goal = goal_state("", {}, None)
             id_, outputs = self._step(goal, "creating", lambda: self.provider.create(urn, new_inputs))
-            created = resource(id_, outputs, None)
+            created = goal_state(id_, outputs, None)
             self._checkpoint(self._pending_of(goal), put=created)
             return id_, created.outputs_for_program()
 
         diff = self._generator_call(urn, lambda: self.provider.diff(urn, old.id, old.outputs, new_inputs, old.inputs))
         forced = urn in self.replace
         if forced or diff.replaces:
+            if options.import_id and diff.replaces:
+                # A replacement would change the id the program names (``continueStepsFromDiff``): an error in an
+                # update (reported raw under the resource, ``deploymentExecutor.reportError``), a warning in a preview.
+                message = (
+                    "previously-imported resources that still specify an ID may not be replaced; please remove the "
+                    "`import` declaration from your program;\n"
+                    + "\n".join(
+                        f"{key}: {_redacted(old.inputs.get(key), key in old.secret_inputs)} => "
+                        f"{_redacted(new_inputs.get(key), key in secret_inputs)}"
+                        for key in diff.replaces
+                    )
+                )
+                if not self.preview:
+                    self.diag(urn, ERROR, message)
+                    self.generation_failed = True
+                    raise EngineReported(f"{urn}: an imported resource cannot be replaced")
+                self.diag(urn, WARNING, message)
             detail = "forced" if forced else ",".join(diff.replaces)
             self._record(urn, "replace", detail)
             if self.preview:
@@ -307,9 +369,9 @@ class Deployment:
                 replaced = None
             else:
                 replaced = old
-            goal = resource("", {}, None)
+            goal = goal_state("", {}, None)
             id_, outputs = self._step(goal, "creating", lambda: self.provider.create(urn, new_inputs))
-            created = resource(id_, outputs, None)
+            created = goal_state(id_, outputs, None)
             self._checkpoint(self._pending_of(goal), put=created, replaced=replaced)
             return id_, created.outputs_for_program()
 
@@ -319,18 +381,22 @@ class Deployment:
                 # A provider without preview support: the engine hands back the new inputs as the state, so
                 # every output that is not an input is unknown to the program.
                 return old.id, new_inputs
-            goal = resource(old.id, old.outputs, old.created)
+            goal = goal_state(old.id, old.outputs, old.created)
             outputs = self._step(
                 goal, "updating", lambda: self.provider.update(urn, old.id, old.outputs, new_inputs, old.inputs)
             )
-            updated = resource(old.id, outputs, old.created)
+            updated = goal_state(old.id, outputs, old.created)
             self._checkpoint(self._pending_of(goal), put=updated, remove=aliased)
             return old.id, updated.outputs_for_program()
 
+        if imported:
+            # Nothing to change after an import: the registration ends with the imported state, and no same step
+            # (``continueStepsFromDiff``: "If this was imported don't generate a new same step").
+            return old.id, old.outputs_for_program()
         self._record(urn, "same")
         if self.preview or contains_unknown(new_inputs):
             return old.id, old.outputs_for_program()
-        kept = resource(old.id, old.outputs, old.created)
+        kept = goal_state(old.id, old.outputs, old.created)
         kept.modified = old.modified
         if aliased is not None:  # the entry moves to its new URN: a write
             self._checkpoint(put=kept, remove=aliased)
@@ -341,6 +407,61 @@ class Deployment:
     def _pending_of(self, resource: ResourceState) -> PendingOperation | None:
         with self.state.lock:
             return next((op for op in self.state.pending_operations if op.resource is resource), None)
+
+    def _import(
+        self,
+        urn: str,
+        news: dict[str, Any],
+        secret_inputs: set[str],
+        import_id: str,
+        resource: Callable[[str, dict[str, Any], dict[str, Any], str | None, set[str]], ResourceState],
+    ) -> ResourceState:
+        """The engine's import step (``ImportStep.Apply``, pkg/resource/deploy/step.go): Read the object to import
+        and return the state it read, which the registration then checks and diffs the program against as its old
+        state (``stepGenerator.continueStepsFromImport``); an update follows if they differ, nothing if not.
+
+        The Read carries the id to import and the URN, and neither the program's inputs nor any state
+        (:meth:`ProviderServer.import_read`), unless ``import_sends_inputs``. The step is a pending ``importing``
+        operation while it runs (``SnapshotManager.doImport``, pkg/backend/snapshot.go); the entry enters the state
+        only if it succeeds. It fails (as a step: :meth:`_step_failure`) on a failed Read, on an answer without
+        outputs (``resource '<id>' does not exist``) and on one without inputs (``provider does not support
+        importing resources``). It reads in a preview too: ``ImportStep.Apply`` does not look at ``DryRun``.
+        """
+        self._record(urn, "import")
+        goal = resource("", news, {}, None, secret_inputs)
+        sent = news if self.import_sends_inputs else None
+
+        def read() -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+            return self.provider.import_read(urn, import_id, sent)
+
+        if self.preview:
+            try:
+                id_, outputs, inputs = self._provider_call(urn, read, step=True)
+            except StepFailed:
+                self.step_failed = True
+                raise
+        else:
+            id_, outputs, inputs = self._step(goal, "importing", read)
+        failure = ""
+        if outputs is None:
+            failure = f"resource '{import_id}' does not exist"
+        elif inputs is None:
+            package = urn.split("::")[2].split("$")[-1].split(":", 1)[0]
+            failure = f"provider does not support importing resources; please try updating the '{package}' plugin"
+        if failure:
+            self.diag(urn, ERROR, self._step_failure(failure))
+            self.step_failed = True
+            if not self.preview:
+                self._checkpoint(self._pending_of(goal))
+            raise EngineReported(f"{urn}: {failure}")
+        assert outputs is not None and inputs is not None
+        # Which inputs are secret: the plugin marks read inputs secret where the inputs it sent were
+        # (``annotateSecrets``, provider_plugin.go); with none sent, none.
+        secret_read = {k for k in secret_inputs if k in inputs} if sent is not None else set()
+        state = resource(id_ or import_id, inputs, outputs, None, secret_read)
+        if not self.preview:
+            self._checkpoint(self._pending_of(goal), put=state)
+        return state
 
     def _register_component(self, urn: str, type_: str, options: RegisterOptions) -> tuple[str, dict]:
         """A component resource: no provider, nothing to call; it is in the state so that its children have a

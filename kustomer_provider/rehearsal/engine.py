@@ -183,6 +183,7 @@ class Engine:
         parallel: int = 4,
         project_file: Path | None = None,
         state_path: Path | None = None,
+        import_sends_inputs: bool = False,
     ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -196,6 +197,9 @@ class Engine:
         self.state_path = Path(state_path) if state_path is not None else self.workdir / "state.json"
         #: The project file whose config block completes the stack's: by default the program's ``Pulumi.yaml``.
         self.project_file = project_file if project_file is not None else self.program.parent / "Pulumi.yaml"
+        #: An import's Read carries the program's inputs, which no Pulumi engine does today (it sends the id alone,
+        #: and the Python provider host fails: pulumi/pulumi#16175): for tests of our side of a fixed engine.
+        self.import_sends_inputs = import_sends_inputs
         self._runs = 0
 
     @property
@@ -246,6 +250,7 @@ class Engine:
             "replace": urns,
             "parallel": self.parallel,
             "env": self.env,
+            "import_sends_inputs": self.import_sends_inputs,
         }
         request_path = self.workdir / f"run-{self._runs}.request.json"
         result_path = self.workdir / f"run-{self._runs}.result.json"

@@ -57,7 +57,12 @@ def main(request_path: str, result_path: str) -> int:
                 provider.configure(request["provider_config"])
 
     deployment = Deployment(
-        provider, state, preview=request["preview"], replace=request.get("replace", []), parallel=request["parallel"]
+        provider,
+        state,
+        preview=request["preview"],
+        replace=request.get("replace", []),
+        parallel=request["parallel"],
+        import_sends_inputs=request.get("import_sends_inputs", False),
     )
 
     class EngineMonitor(mocks.MockMonitor):
@@ -88,6 +93,7 @@ def main(request_path: str, result_path: str) -> int:
                     parent="" if request.parent == state.root_urn else request.parent,
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                     aliases=self.alias_urns(request),
+                    import_id=request.importId,
                 )
                 if request.custom:
                     connected()

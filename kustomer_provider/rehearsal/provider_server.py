@@ -156,6 +156,26 @@ class ProviderServer:
         new_inputs = _dict(response.inputs) if response.HasField("inputs") else None
         return response.id, _dict(response.properties), new_inputs
 
+    def import_read(
+        self, urn: str, import_id: str, inputs: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        """The Read of the engine's import step: the id to import, the URN, name and type, an empty ``properties``
+        (the engine marshals a nil state) and, unless ``inputs`` are given, no ``inputs`` field at all
+        (``ImportStep.Apply`` in ``pkg/resource/deploy/step.go`` sets none; ``provider.Read`` in
+        ``sdk/go/common/resource/plugin/provider_plugin.go`` sends a nil map as an absent field).
+
+        Returns the id, the outputs and the inputs, each ``None`` where the answer left the field out (the engine
+        tells "does not exist" and "does not support importing" apart by that)."""
+        name = urn.rsplit("::", 1)[-1]
+        type_ = urn.split("::")[2].split("$")[-1]
+        request = provider_pb2.ReadRequest(id=import_id, urn=urn, name=name, type=type_, properties=_struct({}))
+        if inputs is not None:
+            request.inputs.CopyFrom(_struct(inputs))
+        response = self._call("Read", urn, request)
+        outputs = _dict(response.properties) if response.HasField("properties") else None
+        new_inputs = _dict(response.inputs) if response.HasField("inputs") else None
+        return response.id, outputs, new_inputs
+
     def delete(self, urn: str, id_: str, properties: dict[str, Any], old_inputs: dict[str, Any]) -> None:
         request = provider_pb2.DeleteRequest(
             id=id_, urn=urn, properties=_struct(properties), old_inputs=_struct(old_inputs)

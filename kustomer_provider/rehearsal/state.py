@@ -114,6 +114,8 @@ class ResourceState:
     delete: bool = False
     #: ``pulumi state taint``: the next ``up`` replaces it.
     taint: bool = False
+    #: The ``import_`` id the program gives it (``importID``): an ``up`` imports only when this differs from it.
+    import_id: str = ""
     created: str | None = None
     modified: str | None = None
 
@@ -145,6 +147,7 @@ class ResourceState:
             "propertyDependencies": self.property_dependencies,
             "deleteBeforeReplace": self.delete_before_replace,
             "additionalSecretOutputs": self.additional_secret_outputs,
+            "importID": self.import_id,
             "created": self.created,
             "modified": self.modified,
         }
@@ -173,6 +176,7 @@ class ResourceState:
             property_dependencies=dict(data.get("propertyDependencies") or {}),
             delete=bool(data.get("delete", False)),
             taint=bool(data.get("taint", False)),
+            import_id=data.get("importID", ""),
             created=data.get("created"),
             modified=data.get("modified"),
         )
