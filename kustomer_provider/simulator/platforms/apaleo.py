@@ -82,6 +82,27 @@ def _required(values: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _access_answer(
+    platforms: PlatformState, client: Client, scopes: list[str], *, family: str | None = None
+) -> dict[str, Any]:
+    """An access token of ``scopes`` and its answer [doc: apaleo]: Bearer, one hour (``expires_in: 3600``)."""
+    access = platforms.issue_token(
+        PLATFORM,
+        client.client_id,
+        secrets.token_urlsafe(32),
+        kind="access",
+        scopes=scopes,
+        ttl_s=rules.APALEO_ACCESS_TOKEN_TTL_S,
+        family=family,
+    )
+    return {
+        "access_token": access,
+        "expires_in": rules.APALEO_ACCESS_TOKEN_TTL_S,
+        "token_type": "Bearer",
+        "scope": " ".join(scopes),
+    }
+
+
 def _tokens(
     request: Request,
     platforms: PlatformState,
@@ -95,21 +116,8 @@ def _tokens(
 ) -> dict[str, Any]:
     """The token answer [doc: apaleo]: one-hour access token, a refresh token with offline_access, an
     id_token with openid."""
-    access = platforms.issue_token(
-        PLATFORM,
-        client.client_id,
-        secrets.token_urlsafe(32),
-        kind="access",
-        scopes=access_scopes,
-        ttl_s=rules.APALEO_ACCESS_TOKEN_TTL_S,
-        family=family,
-    )
-    answer: dict[str, Any] = {
-        "access_token": access,
-        "expires_in": rules.APALEO_ACCESS_TOKEN_TTL_S,
-        "token_type": "Bearer",
-        "scope": " ".join(access_scopes),
-    }
+    answer = _access_answer(platforms, client, access_scopes, family=family)
+    access = answer["access_token"]
     if rules.APALEO_REFRESH_SCOPE in granted:
         # Kept until used: each refresh spends it and issues a new one (rotation) [ours: apaleo does not say
         # how long; IdentityServer's one-time-only refresh tokens].
@@ -152,20 +160,7 @@ def _client_credentials_grant(platforms: PlatformState, client: Client, values: 
         scopes = requested
     else:
         scopes = [s for s in client.scopes if s not in user_scopes]
-    access = platforms.issue_token(
-        PLATFORM,
-        client.client_id,
-        secrets.token_urlsafe(32),
-        kind="access",
-        scopes=scopes,
-        ttl_s=rules.APALEO_ACCESS_TOKEN_TTL_S,
-    )
-    return {
-        "access_token": access,
-        "expires_in": rules.APALEO_ACCESS_TOKEN_TTL_S,
-        "token_type": "Bearer",
-        "scope": " ".join(scopes),
-    }
+    return _access_answer(platforms, client, scopes)
 
 
 def _grant(request: Request, form: Params, platforms: PlatformState) -> dict[str, Any]:
